@@ -40,7 +40,7 @@ APT_PREFS=/etc/apt/preferences.d/patient-risk
 # raise every trixie package to 990 and apt then upgrades libc6 to 2.41.)
 TRIXIE_PKGS=(docker.io docker-compose docker-registry)
 SID_PKGS=(docker-buildx)
-HOST_PKGS=(qemu-user-static binfmt-support mmdebstrap skopeo)
+HOST_PKGS=(qemu-user-static binfmt-support arch-test mmdebstrap pigz)
 
 # The daemons need the sbin directories (iptables, containerd, runc) whatever make had.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${PATH}
