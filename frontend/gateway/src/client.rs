@@ -1,0 +1,549 @@
+//! [`Client`]: the LLBBridge calls a frontend makes, each gated on the caps
+//! `Ping` reported.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use bollard_buildkit_proto::fsutil::types::Stat;
+use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
+    self as fpb, llb_bridge_client::LlbBridgeClient,
+};
+use bollard_buildkit_proto::pb;
+use tonic::transport::Channel;
+
+use crate::caps::{api, Caps};
+use crate::error::{FrontendError, GatewayError};
+use crate::options::{CacheImport, ResolveMode, ENV_EXPORTED_PRODUCT, ENV_SESSION_ID};
+use crate::platform::Platform;
+use crate::result::{FrontendResult, RefId};
+use crate::source::{SourceFile, SourceRange};
+use crate::transport::{self, MAX_DECODE_BYTES, MAX_ENCODE_BYTES, PING_TIMEOUT};
+use crate::workers::{self, WorkerInfo};
+
+/// A `Solve` call.
+#[derive(Debug, Clone, Default)]
+pub struct SolveRequest {
+    /// The LLB definition to solve.
+    pub definition: Option<pb::Definition>,
+    /// Build now instead of lazily (errors surface at this call).
+    pub evaluate: bool,
+    /// Caches to import (from the `cache-imports` option).
+    pub cache_imports: Vec<CacheImport>,
+}
+
+impl SolveRequest {
+    /// Solves `definition`.
+    pub fn new(definition: pb::Definition) -> Self {
+        Self {
+            definition: Some(definition),
+            ..Self::default()
+        }
+    }
+
+    /// Builds eagerly.
+    pub fn evaluate(mut self, yes: bool) -> Self {
+        self.evaluate = yes;
+        self
+    }
+
+    /// Imports these caches.
+    pub fn cache_imports(mut self, imports: &[CacheImport]) -> Self {
+        self.cache_imports = imports.to_vec();
+        self
+    }
+}
+
+/// A file's metadata (`fsutil.types.Stat`). `mode` carries Go `os.FileMode`
+/// bits, not POSIX `st_mode`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStat {
+    /// Path relative to the ref root.
+    pub path: String,
+    /// Go `os.FileMode` bits.
+    pub mode: u32,
+    /// Owner uid.
+    pub uid: u32,
+    /// Owner gid.
+    pub gid: u32,
+    /// Size in bytes.
+    pub size: i64,
+    /// Modification time, ns since the epoch.
+    pub mod_time: i64,
+    /// Symlink target.
+    pub linkname: String,
+}
+
+const GO_MODE_DIR: u32 = 1 << 31;
+const GO_MODE_SYMLINK: u32 = 1 << 27;
+
+impl FileStat {
+    fn from_pb(s: Stat) -> Self {
+        Self {
+            path: s.path,
+            mode: s.mode,
+            uid: s.uid,
+            gid: s.gid,
+            size: s.size,
+            mod_time: s.mod_time,
+            linkname: s.linkname,
+        }
+    }
+
+    /// A directory.
+    pub fn is_dir(&self) -> bool {
+        self.mode & GO_MODE_DIR != 0
+    }
+
+    /// A symlink.
+    pub fn is_symlink(&self) -> bool {
+        self.mode & GO_MODE_SYMLINK != 0
+    }
+
+    /// Permission bits.
+    pub fn permissions(&self) -> u32 {
+        self.mode & 0o777
+    }
+}
+
+/// A resolved image: the ref as the daemon may have rewritten it, the
+/// top-level (index or manifest) digest to pin, and the platform's config JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedImage {
+    /// The reference (a source policy may rewrite it).
+    pub reference: String,
+    /// `sha256:...` of the index or manifest.
+    pub digest: String,
+    /// The image config JSON for the requested platform.
+    pub config: Vec<u8>,
+}
+
+/// A warning shown by buildx under the build output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// Digest of an op that already appeared in progress (else buildx drops it).
+    pub vertex: String,
+    /// Short one-line message.
+    pub short: String,
+    /// Longer explanation lines.
+    pub detail: Vec<String>,
+    /// Documentation URL.
+    pub url: String,
+    /// The file and ranges to show.
+    pub source: Option<(SourceFile, Vec<SourceRange>)>,
+}
+
+/// The connection to BuildKit plus what `Ping` and the environment said.
+#[derive(Debug, Clone)]
+pub struct Client {
+    bridge: LlbBridgeClient<Channel>,
+    info: Arc<Info>,
+}
+
+#[derive(Debug)]
+struct Info {
+    caps: Caps,
+    workers: Vec<WorkerInfo>,
+    session_id: String,
+    product: String,
+}
+
+impl Client {
+    /// Connects over stdin/stdout and pings.
+    pub async fn connect_stdio() -> Result<Self, GatewayError> {
+        let channel = transport::connect_stdio().await?;
+        Self::connect_channel(channel, std::env::var(ENV_SESSION_ID).unwrap_or_default()).await
+    }
+
+    /// Pings over an existing channel (tests, custom transports).
+    pub async fn connect_channel(channel: Channel, session_id: String) -> Result<Self, GatewayError> {
+        let mut bridge = LlbBridgeClient::new(channel)
+            .max_decoding_message_size(MAX_DECODE_BYTES)
+            .max_encoding_message_size(MAX_ENCODE_BYTES);
+        let pong = tokio::time::timeout(PING_TIMEOUT, bridge.ping(fpb::PingRequest {}))
+            .await
+            .map_err(|_| GatewayError::PingTimeout(PING_TIMEOUT.as_secs()))?
+            .map_err(|s| GatewayError::rpc("Ping", s))?
+            .into_inner();
+        let caps = Caps::from_pong(&pong.frontend_api_caps, &pong.llb_caps);
+        let mut workers = workers::workers_from_env()?;
+        if workers.iter().all(|w| w.platforms.is_empty()) {
+            workers = workers::workers_from_pong(&pong.workers);
+        }
+        Ok(Self {
+            bridge,
+            info: Arc::new(Info {
+                caps,
+                workers,
+                session_id,
+                product: std::env::var(ENV_EXPORTED_PRODUCT).unwrap_or_default(),
+            }),
+        })
+    }
+
+    /// Caps from `Ping`.
+    pub fn caps(&self) -> &Caps {
+        &self.info.caps
+    }
+
+    /// Workers (from `BUILDKIT_WORKERS`, else from `Ping`).
+    pub fn workers(&self) -> &[WorkerInfo] {
+        &self.info.workers
+    }
+
+    /// The default build platform.
+    pub fn build_platform(&self) -> Platform {
+        workers::build_platform(&self.info.workers)
+    }
+
+    /// `BUILDKIT_SESSION_ID`.
+    pub fn session_id(&self) -> &str {
+        &self.info.session_id
+    }
+
+    /// `BUILDKIT_EXPORTEDPRODUCT`.
+    pub fn product(&self) -> &str {
+        &self.info.product
+    }
+
+    fn require(&self, cap: &str, action: &'static str) -> Result<(), GatewayError> {
+        if self.info.caps.supports(cap) {
+            Ok(())
+        } else {
+            Err(GatewayError::Unsupported {
+                action,
+                why: self.info.caps.why_not(cap),
+            })
+        }
+    }
+
+    /// `Solve`: returns the result ref (lazy unless `evaluate`).
+    pub async fn solve(&self, req: SolveRequest) -> Result<RefId, GatewayError> {
+        self.require(api::SOLVE_BASE, "solve LLB")?;
+        let inline_evaluate = req.evaluate && self.info.caps.supports(api::SOLVE_EVALUATE);
+        let cache_imports = if self.info.caps.supports(api::IMPORT_CACHES) {
+            req.cache_imports
+                .iter()
+                .map(|c| fpb::CacheOptionsEntry {
+                    r#type: c.kind.clone(),
+                    attrs: c.attrs.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let wire = fpb::SolveRequest {
+            definition: req.definition,
+            allow_result_return: true,
+            allow_result_array_ref: true,
+            evaluate: inline_evaluate,
+            cache_imports,
+            ..Default::default()
+        };
+        let resp = self
+            .bridge
+            .clone()
+            .solve(wire)
+            .await
+            .map_err(|s| GatewayError::rpc("Solve", s))?
+            .into_inner();
+        let id = match resp.result.and_then(|r| r.result) {
+            Some(fpb::result::Result::Ref(r)) => RefId(r.id),
+            Some(fpb::result::Result::RefDeprecated(id)) => RefId(id),
+            None => RefId(resp.r#ref),
+            Some(_) => {
+                return Err(GatewayError::Protocol {
+                    method: "Solve",
+                    what: "a multi-ref result for a single definition".into(),
+                })
+            }
+        };
+        if req.evaluate && !inline_evaluate && !id.is_scratch() {
+            self.evaluate(&id).await?;
+        }
+        Ok(id)
+    }
+
+    /// `ReadFile`, optionally a byte range (`(offset, length)`).
+    pub async fn read_file(
+        &self,
+        reference: &RefId,
+        path: &str,
+        range: Option<(i64, i64)>,
+    ) -> Result<Vec<u8>, GatewayError> {
+        self.require(api::READ_FILE, "read files from a build result")?;
+        let req = fpb::ReadFileRequest {
+            r#ref: reference.0.clone(),
+            file_path: path.to_string(),
+            range: range.map(|(offset, length)| fpb::FileRange { offset, length }),
+            ..Default::default()
+        };
+        Ok(self
+            .bridge
+            .clone()
+            .read_file(req)
+            .await
+            .map_err(|s| GatewayError::rpc("ReadFile", s))?
+            .into_inner()
+            .data)
+    }
+
+    /// `StatFile`.
+    pub async fn stat_file(&self, reference: &RefId, path: &str) -> Result<FileStat, GatewayError> {
+        self.require(api::STAT_FILE, "stat files in a build result")?;
+        let req = fpb::StatFileRequest {
+            r#ref: reference.0.clone(),
+            path: path.to_string(),
+            ..Default::default()
+        };
+        let stat = self
+            .bridge
+            .clone()
+            .stat_file(req)
+            .await
+            .map_err(|s| GatewayError::rpc("StatFile", s))?
+            .into_inner()
+            .stat
+            .ok_or_else(|| GatewayError::Protocol {
+                method: "StatFile",
+                what: "no stat".into(),
+            })?;
+        Ok(FileStat::from_pb(stat))
+    }
+
+    /// `ReadDir`, with an optional glob.
+    pub async fn read_dir(
+        &self,
+        reference: &RefId,
+        path: &str,
+        include_pattern: Option<&str>,
+    ) -> Result<Vec<FileStat>, GatewayError> {
+        self.require(api::READ_DIR, "list directories in a build result")?;
+        let req = fpb::ReadDirRequest {
+            r#ref: reference.0.clone(),
+            dir_path: path.to_string(),
+            include_pattern: include_pattern.unwrap_or_default().to_string(),
+            ..Default::default()
+        };
+        Ok(self
+            .bridge
+            .clone()
+            .read_dir(req)
+            .await
+            .map_err(|s| GatewayError::rpc("ReadDir", s))?
+            .into_inner()
+            .entries
+            .into_iter()
+            .map(FileStat::from_pb)
+            .collect())
+    }
+
+    /// `Evaluate`: forces the build of a lazy ref.
+    pub async fn evaluate(&self, reference: &RefId) -> Result<(), GatewayError> {
+        self.require(api::EVALUATE, "evaluate a build result")?;
+        self.bridge
+            .clone()
+            .evaluate(fpb::EvaluateRequest {
+                r#ref: reference.0.clone(),
+            })
+            .await
+            .map_err(|s| GatewayError::rpc("Evaluate", s))?;
+        Ok(())
+    }
+
+    /// `Inputs`: LLB states the client passed (empty when the daemon lacks the cap).
+    pub async fn inputs(&self) -> Result<BTreeMap<String, pb::Definition>, GatewayError> {
+        if !self.info.caps.supports(api::FRONTEND_INPUTS) {
+            return Ok(BTreeMap::new());
+        }
+        let defs: HashMap<String, pb::Definition> = self
+            .bridge
+            .clone()
+            .inputs(fpb::InputsRequest {})
+            .await
+            .map_err(|s| GatewayError::rpc("Inputs", s))?
+            .into_inner()
+            .definitions;
+        Ok(defs.into_iter().collect())
+    }
+
+    /// `Warn`. Returns `false` (and sends nothing) when the daemon lacks
+    /// `gateway.warnings`.
+    pub async fn warn(&self, w: Warning) -> Result<bool, GatewayError> {
+        if !self.info.caps.supports(api::WARNINGS) {
+            return Ok(false);
+        }
+        let (info, ranges) = match &w.source {
+            Some((file, ranges)) => (Some(file.to_pb()), ranges.iter().map(SourceRange::to_pb).collect()),
+            None => (None, Vec::new()),
+        };
+        let req = fpb::WarnRequest {
+            digest: w.vertex,
+            level: 1,
+            short: w.short.into_bytes(),
+            detail: w.detail.into_iter().map(String::into_bytes).collect(),
+            url: w.url,
+            info,
+            ranges,
+        };
+        self.bridge
+            .clone()
+            .warn(req)
+            .await
+            .map_err(|s| GatewayError::rpc("Warn", s))?;
+        Ok(true)
+    }
+
+    /// Resolves an image ref for `platform`: `ResolveSourceMeta` when the daemon
+    /// has `source.metaresolver`, else `ResolveImageConfig`. `log_name` becomes a
+    /// progress line.
+    pub async fn resolve_image(
+        &self,
+        reference: &str,
+        platform: &Platform,
+        mode: ResolveMode,
+        log_name: &str,
+    ) -> Result<ResolvedImage, GatewayError> {
+        if self.info.caps.supports(api::SOURCE_META_RESOLVER) {
+            let req = fpb::ResolveSourceMetaRequest {
+                source: Some(pb::SourceOp {
+                    identifier: format!("docker-image://{reference}"),
+                    attrs: Default::default(),
+                }),
+                platform: Some(platform.to_pb()),
+                log_name: log_name.to_string(),
+                resolve_mode: mode.as_str().to_string(),
+                ..Default::default()
+            };
+            let resp = self
+                .bridge
+                .clone()
+                .resolve_source_meta(req)
+                .await
+                .map_err(|s| GatewayError::rpc("ResolveSourceMeta", s))?
+                .into_inner();
+            let image = resp.image.ok_or_else(|| GatewayError::Protocol {
+                method: "ResolveSourceMeta",
+                what: format!("`{reference}` did not resolve to an image"),
+            })?;
+            let rewritten = resp
+                .source
+                .map(|s| s.identifier)
+                .and_then(|id| id.strip_prefix("docker-image://").map(str::to_string))
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| reference.to_string());
+            return Ok(ResolvedImage {
+                reference: rewritten,
+                digest: image.digest,
+                config: image.config,
+            });
+        }
+        self.require(api::RESOLVE_IMAGE, "resolve image configs")?;
+        let req = fpb::ResolveImageConfigRequest {
+            r#ref: reference.to_string(),
+            platform: Some(platform.to_pb()),
+            resolve_mode: mode.as_str().to_string(),
+            log_name: log_name.to_string(),
+            ..Default::default()
+        };
+        let resp = self
+            .bridge
+            .clone()
+            .resolve_image_config(req)
+            .await
+            .map_err(|s| GatewayError::rpc("ResolveImageConfig", s))?
+            .into_inner();
+        Ok(ResolvedImage {
+            reference: if resp.r#ref.is_empty() {
+                reference.to_string()
+            } else {
+                resp.r#ref
+            },
+            digest: resp.digest,
+            config: resp.config,
+        })
+    }
+
+    /// `Return` with a result.
+    pub async fn return_result(&self, result: &FrontendResult) -> Result<(), GatewayError> {
+        let encoded = result.to_pb().map_err(|e| GatewayError::Protocol {
+            method: "Return",
+            what: e.to_string(),
+        })?;
+        if !self.info.caps.supports(api::ATTESTATIONS) && !encoded.attestations.is_empty() {
+            return Err(GatewayError::Unsupported {
+                action: "attach attestations",
+                why: self.info.caps.why_not(api::ATTESTATIONS),
+            });
+        }
+        self.send_return(fpb::ReturnRequest {
+            result: Some(encoded),
+            error: None,
+        })
+        .await
+    }
+
+    /// `Return` with an error.
+    pub async fn return_error(&self, error: &FrontendError) -> Result<(), GatewayError> {
+        self.send_return(fpb::ReturnRequest {
+            result: None,
+            error: Some(error.to_status()),
+        })
+        .await
+    }
+
+    async fn send_return(&self, req: fpb::ReturnRequest) -> Result<(), GatewayError> {
+        self.require(api::RETURN, "return a result")?;
+        self.bridge
+            .clone()
+            .r#return(req)
+            .await
+            .map_err(|s| GatewayError::rpc("Return", s))?;
+        Ok(())
+    }
+}
+
+/// Runs a frontend: connects over stdio, calls `build`, sends `Return` with
+/// its result or error, and exits the process (0 when `Return` was accepted).
+/// Diagnostics go to stderr, which ends up in the daemon log.
+pub fn run<F, Fut>(build: F) -> !
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<FrontendResult, FrontendError>>,
+{
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("patient-risk frontend: cannot start the async runtime: {e}");
+            transport::exit_now(1)
+        }
+    };
+    let code = runtime.block_on(async move {
+        let client = match Client::connect_stdio().await {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("patient-risk frontend: {e}");
+                return 1;
+            }
+        };
+        let outcome = build(client.clone()).await;
+        let sent = match &outcome {
+            Ok(result) => match client.return_result(result).await {
+                Ok(()) => Ok(()),
+                // A result BuildKit would refuse: report that as the build error.
+                Err(e @ (GatewayError::Protocol { .. } | GatewayError::Unsupported { .. })) => {
+                    client.return_error(&FrontendError::from(e)).await
+                }
+                Err(e) => Err(e),
+            },
+            Err(err) => client.return_error(err).await,
+        };
+        match sent {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("patient-risk frontend: Return failed: {e}");
+                1
+            }
+        }
+    });
+    transport::exit_now(code)
+}

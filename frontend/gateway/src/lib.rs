@@ -1,0 +1,43 @@
+//! `buildkit-gateway`: what a BuildKit gateway frontend needs to talk to the
+//! daemon that launched it, with wire types from `bollard-buildkit-proto`.
+//!
+//! - [`options`]: typed `BUILDKIT_FRONTEND_OPT_*` options (every key a constant
+//!   in [`options::keys`]), session id, workers;
+//! - [`transport`]: the one HTTP/2 connection over stdin/stdout and the
+//!   prompt exit after `Return`;
+//! - [`client`]: `Ping` caps, `Solve`, `ReadFile`, `StatFile`, `ReadDir`,
+//!   `Evaluate`, `Inputs`, `Warn`, image resolution, `Return`; [`client::run`]
+//!   wraps a whole frontend run;
+//! - [`result`]: single- and multi-platform results, image configs,
+//!   `refs.platforms`, attestations;
+//! - [`error`]: typed errors, including the `errdefs.Source+json` detail that
+//!   makes buildx print a snippet of the offending file;
+//! - [`subrequests`]: `describe`, `outline`, `targets` and `lint` replies
+//!   (`--call`, `--check`) as JSON plus text;
+//! - [`source`], [`platform`], [`caps`], [`workers`]: the small value types
+//!   the rest is built from.
+//!
+//! The protocol facts this crate relies on are collected in
+//! `docs/frontend.md` and the shared gateway-protocol reference.
+
+pub mod caps;
+pub mod client;
+pub mod error;
+pub mod options;
+pub mod platform;
+pub mod result;
+pub mod source;
+pub mod subrequests;
+pub mod transport;
+pub mod workers;
+
+pub use caps::Caps;
+pub use client::{run, Client, FileStat, ResolvedImage, SolveRequest, Warning};
+pub use error::{Code, FrontendError, GatewayError};
+pub use options::{FrontendOptions, NamedContext, ResolveMode, Subrequest};
+pub use platform::Platform;
+pub use result::{Attestation, FrontendResult, PlatformImage, RefId};
+pub use source::{Location, SourceFile, SourceRange};
+
+/// Wire types, re-exported so callers name the same crate version.
+pub use bollard_buildkit_proto::pb;
