@@ -31,6 +31,7 @@ pub const SOURCE_HTTP_CHECKSUM: &str = "source.http.checksum";
 pub const SOURCE_HTTP_PERM: &str = "source.http.perm";
 /// Spelled this way in BuildKit itself.
 pub const SOURCE_HTTP_UIDGID: &str = "soruce.http.uidgid";
+pub const SOURCE_OCI_LAYOUT: &str = "source.ocilayout";
 
 pub const EXEC_META_BASE: &str = "exec.meta.base";
 pub const EXEC_META_CGROUP_PARENT: &str = "exec.meta.cgroup.parent";
@@ -90,6 +91,7 @@ pub const BUILDKIT_V0_13: &[&str] = &[
     SOURCE_HTTP_CHECKSUM,
     SOURCE_HTTP_PERM,
     SOURCE_HTTP_UIDGID,
+    SOURCE_OCI_LAYOUT,
     EXEC_META_BASE,
     EXEC_META_CGROUP_PARENT,
     EXEC_META_NETWORK,

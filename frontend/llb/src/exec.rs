@@ -868,7 +868,7 @@ impl ExecSpec {
         let op = pb::Op {
             inputs: ctx.take_inputs(),
             platform,
-            constraints: None,
+            constraints: Some(pb::WorkerConstraints::default()),
             op: Some(pb::op::Op::Exec(exec)),
         };
         (op, caps)

@@ -516,7 +516,7 @@ impl FileSpec {
         let op = pb::Op {
             inputs: ctx.take_inputs(),
             platform: None,
-            constraints: None,
+            constraints: Some(pb::WorkerConstraints::default()),
             op: Some(pb::op::Op::File(pb::FileOp { actions })),
         };
         (op, caps)

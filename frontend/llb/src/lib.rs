@@ -32,7 +32,7 @@
 //!
 //! ## Map of the crate
 //! - [`state`](State): `State` (one op output + env/cwd/user/platform/network), [`NetMode`], [`SecurityMode`].
-//! - `source`: [`State::image`], [`State::local`], [`State::git`], [`State::http`], [`State::scratch`].
+//! - `source`: [`State::image`], [`State::local`], [`State::git`], [`State::http`], [`State::oci_layout`], [`State::scratch`].
 //! - `exec`: [`Exec`], [`Mount`] (bind / cache / tmpfs / secret / ssh), [`SecretEnv`], [`ExecState`].
 //! - `file`: [`FileOps`] chains of [`Copy`], [`Mkdir`], [`Mkfile`], [`Rm`]; [`Chown`], [`Timestamp`].
 //! - `merge`: [`State::merge`], [`State::diff`].
@@ -74,6 +74,6 @@ pub use image_ref::ImageRef;
 pub use marshal::{result_digest, MarshalOpts};
 pub use op_options::{OpOptions, ProgressGroup, CUSTOM_NAME_KEY};
 pub use platform::Platform;
-pub use source::{GitOpts, HttpOpts, ImageOpts, LocalDiffer, LocalOpts, RecordType, ResolveMode};
+pub use source::{GitOpts, HttpOpts, ImageOpts, LocalDiffer, LocalOpts, OciLayoutOpts, RecordType, ResolveMode};
 pub use sourcemap::{SourceLocation, SourceMap, SourceRange};
 pub use state::{NetMode, SecurityMode, State};

@@ -4,6 +4,9 @@
 //!
 //! Marshal reads the graph and changes nothing; the same graph always gives the
 //! same bytes, and an op reached twice (or built twice identically) appears once.
+//! Like the Go client, every op except the terminal one carries an empty
+//! `WorkerConstraints`, so a graph built here has the same op digests as the same
+//! graph built with BuildKit's `client/llb` (and shares its cache).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;

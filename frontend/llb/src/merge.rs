@@ -56,7 +56,7 @@ impl MergeSpec {
         let op = pb::Op {
             inputs: ctx.take_inputs(),
             platform: None,
-            constraints: None,
+            constraints: Some(pb::WorkerConstraints::default()),
             op: Some(pb::op::Op::Merge(pb::MergeOp { inputs })),
         };
         (op, vec![caps::MERGE_OP])
@@ -70,7 +70,7 @@ impl DiffSpec {
         let op = pb::Op {
             inputs: ctx.take_inputs(),
             platform: None,
-            constraints: None,
+            constraints: Some(pb::WorkerConstraints::default()),
             op: Some(pb::op::Op::Diff(pb::DiffOp {
                 lower: Some(pb::LowerDiffInput { input: lower }),
                 upper: Some(pb::UpperDiffInput { input: upper }),

@@ -94,6 +94,20 @@ pub struct ImageOpts {
     pub layer_limit: Option<u32>,
 }
 
+/// Options of [`State::oci_layout`] (an image from a client-side OCI layout store,
+/// e.g. a `--build-context name=oci-layout://...` named context).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OciLayoutOpts {
+    /// Which manifest to use; also becomes the state's platform.
+    pub platform: Option<Platform>,
+    /// Client session that owns the store (`oci.session`).
+    pub session_id: Option<String>,
+    /// Store id inside the session (`oci.store`), the name part of the `oci-layout://` value.
+    pub store_id: Option<String>,
+    /// Use only the first N layers (`oci.layerlimit`).
+    pub layer_limit: Option<u32>,
+}
+
 /// Transfer strategy for a local source (`local.differ`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LocalDiffer {
@@ -225,6 +239,38 @@ impl State {
             },
             meta,
         )
+    }
+
+    /// An image from an OCI layout store on the client (`oci-layout://<ref>@<digest>`).
+    /// The reference must be pinned to a digest.
+    pub fn oci_layout(image: ImageRef, opts: OciLayoutOpts) -> Result<Self> {
+        if !image.is_pinned() {
+            return Err(Error::InvalidImageRef {
+                input: image.to_string(),
+                reason: "an oci-layout source needs a digest (name@sha256:...)".to_string(),
+            });
+        }
+        let mut attrs = BTreeMap::new();
+        if let Some(s) = opts.session_id.filter(|s| !s.is_empty()) {
+            attrs.insert("oci.session".to_string(), s);
+        }
+        if let Some(s) = opts.store_id.filter(|s| !s.is_empty()) {
+            attrs.insert("oci.store".to_string(), s);
+        }
+        if let Some(limit) = opts.layer_limit {
+            attrs.insert("oci.layerlimit".to_string(), limit.to_string());
+        }
+        let meta = StateMeta { platform: opts.platform.clone(), ..StateMeta::default() };
+        Ok(source_state(
+            SourceSpec {
+                identifier: format!("oci-layout://{image}"),
+                attrs,
+                platform_specific: true,
+                platform: opts.platform,
+                caps: vec![caps::SOURCE_OCI_LAYOUT],
+            },
+            meta,
+        ))
     }
 
     /// A directory on the client (`local://<name>`), e.g. the build context `context`.
@@ -403,7 +449,7 @@ impl SourceSpec {
         let op = pb::Op {
             inputs: Vec::new(),
             platform,
-            constraints: None,
+            constraints: Some(pb::WorkerConstraints::default()),
             op: Some(pb::op::Op::Source(pb::SourceOp {
                 identifier: self.identifier.clone(),
                 attrs: self.attrs.clone(),

@@ -399,7 +399,9 @@ fn custom_names_progress_groups_and_ignore_cache_land_in_metadata() {
     assert!(term.caps.contains_key(caps::META_DESCRIPTION) && term.caps.contains_key(caps::META_IGNORE_CACHE));
 
     let all = alpine().marshal(&MarshalOpts { ignore_cache: true, ..opts() }).unwrap();
-    assert!(all.metadata.values().take(1).all(|m| m.ignore_cache));
+    let d = decode(&all);
+    assert!(all.metadata[&d.digests[0]].ignore_cache, "--no-cache reaches every op");
+    assert!(all.metadata[&d.digests[1]].caps.contains_key(caps::META_IGNORE_CACHE));
 }
 
 #[test]
@@ -569,4 +571,47 @@ fn net_mode_host_and_insecure_record_caps() {
     assert_eq!(e.security, pb::SecurityMode::Insecure as i32);
     let c = &def.metadata[&d.digests[ei]].caps;
     assert!(c.contains_key(caps::EXEC_META_NETWORK) && c.contains_key(caps::EXEC_META_SECURITY));
+}
+
+#[test]
+fn oci_layout_source_is_pinned_and_platform_specific() {
+    let unpinned = ImageRef::parse("app:1").unwrap();
+    assert!(State::oci_layout(unpinned.clone(), llb::OciLayoutOpts::default()).is_err());
+    let pinned = unpinned.with_digest(
+        llb::Digest::parse("sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef").unwrap(),
+    );
+    let st = State::oci_layout(
+        pinned,
+        llb::OciLayoutOpts { session_id: Some("s".into()), store_id: Some("store".into()), ..Default::default() },
+    )
+    .unwrap();
+    let d = decode(&st.marshal(&opts()).unwrap());
+    let (i, s) = d.source("oci-layout://");
+    assert!(s.identifier.starts_with("oci-layout://docker.io/library/app:1@sha256:"));
+    assert_eq!((s.attrs["oci.session"].as_str(), s.attrs["oci.store"].as_str()), ("s", "store"));
+    assert_eq!(d.ops[i].platform.as_ref().unwrap().architecture, "amd64");
+}
+
+#[test]
+fn states_are_send_and_sync() {
+    fn check<T: Send + Sync + Clone>() {}
+    check::<State>();
+    check::<llb::ExecState>();
+    check::<Exec>();
+    check::<FileOps>();
+}
+
+#[test]
+fn naming_one_exec_output_keeps_one_op() {
+    let ex = alpine().run(Exec::new(["true"]).unwrap().mount(Mount::bind_rw("/out", &State::scratch()).unwrap())).unwrap();
+    let root = ex.root().with_custom_name("renamed");
+    let merged = State::merge([&root, &ex.mount_output("/out").unwrap()]);
+    let def = merged.marshal(&opts()).unwrap();
+    let d = decode(&def);
+    let execs = d.ops.iter().filter(|o| matches!(o.op, Some(pb::op::Op::Exec(_)))).count();
+    assert_eq!(execs, 1);
+    assert_eq!(def.metadata[&d.digests[d.exec().0]].description[llb::CUSTOM_NAME_KEY], "renamed");
+    let Some(pb::op::Op::Merge(_)) = &d.ops[d.ops.len() - 2].op else { panic!("merge before terminal") };
+    let mi = &d.ops[d.ops.len() - 2];
+    assert_eq!(mi.inputs.iter().map(|i| i.index).collect::<Vec<_>>(), [0, 1]);
 }
