@@ -1,0 +1,43 @@
+//! One graph per app. Each `graph()` reads top to bottom: base → deps →
+//! build → runtime → image config, and returns the image for the requested
+//! target (the release image, `local-runtime`, or a debug artifact).
+
+mod risk_monitor_operator;
+
+use app_spec::Graph;
+
+use crate::error::{GraphError, Result};
+use crate::request::PlatformImage;
+use crate::targets::TargetInfo;
+use crate::toolkit::Ctx;
+
+/// Builds `target` with the graph its spec names.
+pub(crate) fn graph(ctx: &Ctx<'_>, target: &TargetInfo) -> Result<PlatformImage> {
+    match ctx.req.spec.graph {
+        Graph::GoOperator => risk_monitor_operator::graph(ctx, target.name),
+        _ => Err(settings_mismatch(ctx)),
+    }
+}
+
+/// The error for a spec whose `[build]` table belongs to another graph (the
+/// spec parser prevents it; this keeps the match total).
+fn settings_mismatch(ctx: &Ctx<'_>) -> GraphError {
+    GraphError::Spec {
+        spec_file: ctx.req.spec_file.to_string(),
+        reason: format!("the [build] table does not match graph = \"{}\"", ctx.req.spec.graph),
+    }
+}
+
+/// A build arg that is pasted into a command line must be a plain token.
+fn plain_arg<'a>(ctx: &'a Ctx<'_>, name: &str) -> Result<&'a str> {
+    let v = ctx.arg(name);
+    if v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-' | '/')) {
+        Ok(v)
+    } else {
+        Err(GraphError::InvalidBuildArg {
+            name: name.to_string(),
+            value: v.to_string(),
+            reason: "use letters, digits and . _ + - / only".to_string(),
+        })
+    }
+}

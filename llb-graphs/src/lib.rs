@@ -1,0 +1,183 @@
+//! # `llb-graphs`: one LLB graph per app
+//!
+//! Each app's graph reads top to bottom as base → deps → build → runtime →
+//! image config, written with the typed builder `llb`. Compile steps always run
+//! on the build platform and cross-compile for the target (GOOS/GOARCH,
+//! `maturin --zig --target`, uv `--python-platform`); only image assembly
+//! touches the target platform, so an arm64 image costs about what an amd64
+//! one does.
+//!
+//! ## Map of the crate
+//! - [`build`]: one (app, target, platform) → [`PlatformImage`] (LLB state + OCI config).
+//! - [`targets()`](targets::targets): the target registry (drives `--call targets`, docs, golden tests).
+//! - [`catalog()`](catalog::catalog), [`base_ref`]: `bases/catalog.toml` and the `BASE_IMAGES` switch.
+//! - [`required_bases`], [`secrets_used`], [`cache_ids`]: what a graph needs, read
+//!   off the graph itself (for resolving bases and for `--call outline`).
+//! - `apps::*`: the four graphs. `steps::*`: shared steps named after what
+//!   they produce (`go_binary`, `manylinux_wheel`, `uv_site_packages`,
+//!   `node_bundle`, `mkdocs_site`). `toolkit::*`: contexts, toolchains, steps
+//!   with typed cache/secret/registry access, runtime assembly, image config.
+//!
+//! ## Conventions every graph follows
+//! - A stage takes only the build-context paths it reads (include patterns).
+//! - A step gets the network, the host CA (`host_ca_bundle`) and private-index
+//!   secrets only when it declares the registry it reaches; other steps run
+//!   with `--network none` and no secrets.
+//! - Package caches are cache mounts (`patient-risk/<tool>-<what>`), never layers.
+//! - Runtime images run as the spec's non-root user; a smoke check runs in the
+//!   image on the native platform before export.
+
+mod apps;
+pub mod catalog;
+mod error;
+mod request;
+mod steps;
+pub mod targets;
+mod toolkit;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use app_spec::AppSpec;
+use llb::Platform;
+
+pub use catalog::{base_ref, catalog, BaseEntry, Catalog};
+pub use error::{GraphError, Result};
+pub use request::{
+    BasePlatform, BaseRequirement, BuildRequest, ContextSource, PlatformImage, ResolvedBase, ResolvedBases,
+};
+pub use targets::{targets, PlatformPolicy, TargetInfo};
+pub use toolkit::image_config::LABEL_PREFIX;
+
+use toolkit::{Ctx, Ledger};
+
+/// Builds one app target for one platform.
+pub fn build(req: &BuildRequest<'_>) -> Result<PlatformImage> {
+    let (image, _) = build_with_ledger(req)?;
+    Ok(image)
+}
+
+fn build_with_ledger(req: &BuildRequest<'_>) -> Result<(PlatformImage, Ledger)> {
+    let info = check_target(req.spec, req.target)?;
+    check_platform(req, info)?;
+    let ctx = Ctx::new(req);
+    let image = apps::graph(&ctx, info)?;
+    Ok((image, ctx.into_ledger()))
+}
+
+fn check_target(spec: &AppSpec, target: &str) -> Result<&'static TargetInfo> {
+    targets::find(spec.graph, target).ok_or_else(|| GraphError::UnknownTarget {
+        app: spec.app.clone(),
+        target: target.to_string(),
+        available: targets::targets_for(spec.graph).map(|t| t.name).collect::<Vec<_>>().join(", "),
+    })
+}
+
+fn check_platform(req: &BuildRequest<'_>, info: &TargetInfo) -> Result<()> {
+    match info.platforms {
+        PlatformPolicy::NativeOnly if req.target_platform != req.build_platform => Err(GraphError::NativeOnlyTarget {
+            app: req.spec.app.clone(),
+            target: info.name.to_string(),
+            build: req.build_platform.to_string(),
+            requested: req.target_platform.to_string(),
+        }),
+        PlatformPolicy::Requested | PlatformPolicy::NativeOnly => {
+            let allowed = spec_platforms(req.spec);
+            if allowed.contains(&req.target_platform) {
+                Ok(())
+            } else {
+                Err(GraphError::UnsupportedPlatform {
+                    app: req.spec.app.clone(),
+                    requested: req.target_platform.to_string(),
+                    allowed: allowed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                    spec_file: req.spec_file.to_string(),
+                })
+            }
+        }
+        PlatformPolicy::ArchIndependent => Ok(()),
+    }
+}
+
+/// The spec's release platforms as builder platforms.
+pub fn spec_platforms(spec: &AppSpec) -> Vec<Platform> {
+    spec.platforms.iter().filter_map(|p| Platform::parse(p.name()).ok()).collect()
+}
+
+/// Builds the graph for every spec platform with every catalog base standing
+/// in unresolved, and returns what the graph asked for.
+fn survey(spec: &AppSpec, target: &str) -> Result<Ledger> {
+    let info = check_target(spec, target)?;
+    let build_platform = Platform::linux_amd64();
+    let platforms = match info.platforms {
+        PlatformPolicy::Requested => spec_platforms(spec),
+        PlatformPolicy::NativeOnly | PlatformPolicy::ArchIndependent => vec![build_platform.clone()],
+    };
+    let all: Vec<BaseRequirement> = catalog()
+        .bases
+        .keys()
+        .flat_map(|n| {
+            [BasePlatform::Build, BasePlatform::Target]
+                .map(|platform| BaseRequirement { name: n.clone(), platform })
+        })
+        .collect();
+    let none = BTreeMap::new();
+    let bases = ResolvedBases::unpinned(&all, &build_platform, &platforms, &none, &none)?;
+    let context = ContextSource::local(None);
+    let mut ledger = Ledger::default();
+    for target_platform in platforms {
+        let req = BuildRequest {
+            spec,
+            spec_file: &spec.file,
+            spec_text: "",
+            target,
+            build_platform: build_platform.clone(),
+            target_platform,
+            build_args: &none,
+            bases: &bases,
+            context: &context,
+            source_date_epoch: None,
+            labels: &none,
+            no_cache: false,
+        };
+        let (_, l) = build_with_ledger(&req)?;
+        ledger.bases.extend(l.bases);
+        ledger.caches.extend(l.caches);
+        for (id, (required, steps)) in l.secrets {
+            let e = ledger.secrets.entry(id).or_insert((false, BTreeSet::new()));
+            e.0 |= required;
+            e.1.extend(steps);
+        }
+    }
+    Ok(ledger)
+}
+
+/// The bases a target's graph opens, and on which platform: resolve each
+/// (with [`base_ref`]) for the build platform or every target platform and
+/// pass them in [`BuildRequest::bases`].
+pub fn required_bases(spec: &AppSpec, target: &str) -> Result<Vec<BaseRequirement>> {
+    Ok(survey(spec, target)?.bases.into_iter().collect())
+}
+
+/// A secret a target's steps can use (for `--call outline`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SecretUse {
+    /// The BuildKit secret id.
+    pub id: String,
+    /// Whether the build fails without it (all secrets are optional today).
+    pub required: bool,
+    /// Progress names of the steps that mount it.
+    pub steps: Vec<String>,
+}
+
+/// Every secret a target's steps can use, by id.
+pub fn secrets_used(spec: &AppSpec, target: &str) -> Result<Vec<SecretUse>> {
+    Ok(survey(spec, target)?
+        .secrets
+        .into_iter()
+        .map(|(id, (required, steps))| SecretUse { id, required, steps: steps.into_iter().collect() })
+        .collect())
+}
+
+/// Every cache-mount id a target's steps use (without `BUILDKIT_CACHE_MOUNT_NS`).
+pub fn cache_ids(spec: &AppSpec, target: &str) -> Result<Vec<String>> {
+    Ok(survey(spec, target)?.caches.into_iter().collect())
+}

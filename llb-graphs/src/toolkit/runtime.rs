@@ -1,0 +1,210 @@
+//! Runtime assembly on the target platform: a runtime base, the files the
+//! build produced copied in (one layer and one history entry each), the image
+//! config (env, user, ports, healthcheck, labels from the spec's runtime
+//! contract and the OCI build args) and an in-build smoke check on the native
+//! platform before export.
+
+use llb::{Copy, Exec, FileOps, Mkdir, Mkfile, Mount, NetMode, State, Timestamp};
+
+use super::image_config::{rfc3339, Healthcheck, ImageConfig, LABEL_PREFIX};
+use super::{Base, Ctx};
+use crate::catalog;
+use crate::error::Result;
+use crate::request::{BasePlatform, PlatformImage};
+
+/// An image being assembled on a runtime base.
+#[derive(Debug)]
+pub(crate) struct RuntimeImage<'c, 'r> {
+    ctx: &'c Ctx<'r>,
+    base: Base,
+    state: State,
+    config: ImageConfig,
+}
+
+impl<'c, 'r> RuntimeImage<'c, 'r> {
+    /// Opens the runtime base `name` on the target platform.
+    pub(crate) fn new(ctx: &'c Ctx<'r>, name: &str) -> Result<Self> {
+        let base = ctx.base(name, BasePlatform::Target)?;
+        let config = ImageConfig::from_base(&base.config, ctx.target_platform(), ctx.req.source_date_epoch);
+        Ok(Self { ctx, state: base.state.clone(), base, config })
+    }
+
+    /// Applies `ops` as one layer, recorded in history as `what`.
+    pub(crate) fn add(mut self, what: &str, ops: FileOps) -> Result<Self> {
+        let name = self.ctx.name_for_target(what);
+        self.state = self.state.file(ops)?.with_custom_name(name).with_ignore_cache(self.ctx.req.no_cache);
+        self.config.history(what, false);
+        Ok(self)
+    }
+
+    /// Sets an env var in the image config and for later smoke checks.
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Result<Self> {
+        self.state = self.state.with_env(key, value)?;
+        self.config.env(key, value);
+        self.config.history(&format!("ENV {key}={value}"), true);
+        Ok(self)
+    }
+
+    /// Sets the user the image (and its smoke check) runs as.
+    pub(crate) fn user(mut self, user: &str) -> Self {
+        self.state = self.state.with_user(user);
+        self.config.user(user);
+        self.config.history(&format!("USER {user}"), true);
+        self
+    }
+
+    /// Sets the working directory.
+    pub(crate) fn workdir(mut self, dir: &str) -> Self {
+        self.state = self.state.with_cwd(dir);
+        self.config.workdir(dir);
+        self.config.history(&format!("WORKDIR {dir}"), true);
+        self
+    }
+
+    /// Exposes the spec's ports.
+    pub(crate) fn expose(mut self, ports: &[u16]) -> Self {
+        for p in ports {
+            self.config.expose(*p);
+        }
+        let list: Vec<String> = ports.iter().map(|p| format!("{p}/tcp")).collect();
+        self.config.history(&format!("EXPOSE {}", list.join(" ")), true);
+        self
+    }
+
+    /// Sets the entrypoint (and optionally the default arguments).
+    pub(crate) fn entrypoint(mut self, argv: &[&str], cmd: &[&str]) -> Self {
+        self.config.entrypoint(argv);
+        let mut h = format!("ENTRYPOINT {argv:?}");
+        if !cmd.is_empty() {
+            self.config.cmd(cmd);
+            h.push_str(&format!(" CMD {cmd:?}"));
+        }
+        self.config.history(&h, true);
+        self
+    }
+
+    /// Sets the healthcheck.
+    pub(crate) fn healthcheck(mut self, h: &Healthcheck) -> Self {
+        self.config.healthcheck(h);
+        self.config.history(&format!("HEALTHCHECK {:?}", h.test), true);
+        self
+    }
+
+    /// Sets the stop signal.
+    pub(crate) fn stop_signal(mut self, signal: &str) -> Self {
+        self.config.stop_signal(signal);
+        self
+    }
+
+    /// Runs `argv` in the image on the native platform as a smoke check before
+    /// export (no network, `/tmp` on a tmpfs, the image's user). On another
+    /// target platform it is skipped: nothing runs under emulation; the build
+    /// steps check their outputs' architecture instead.
+    pub(crate) fn smoke(mut self, what: &str, argv: &[&str]) -> Result<Self> {
+        if !self.ctx.is_native() {
+            return Ok(self);
+        }
+        let exec = Exec::new(argv.iter().copied())?
+            .network(NetMode::None)
+            .mount(Mount::tmpfs("/tmp")?)
+            .env("PYTHONDONTWRITEBYTECODE", "1")?
+            .custom_name(self.ctx.name_for_target(&format!("smoke check: {what}")))
+            .ignore_cache(self.ctx.req.no_cache);
+        self.state = self.state.run(exec)?.root();
+        self.config.history(&format!("smoke check (not a layer): {}", argv.join(" ")), true);
+        Ok(self)
+    }
+
+    /// Finishes the image: labels from the spec's runtime contract under
+    /// [`LABEL_PREFIX`], `org.opencontainers.image.*` from the build args, then
+    /// the request's own `label:*` values on top.
+    pub(crate) fn finish(mut self) -> Result<PlatformImage> {
+        let ctx = self.ctx;
+        let spec = ctx.req.spec;
+        let rt = &spec.runtime;
+        let oci = "org.opencontainers.image";
+        let base_ref = self.base.image.clone();
+        let mut labels: Vec<(String, String)> = vec![
+            (format!("{oci}.title"), spec.app.clone()),
+            (format!("{oci}.description"), spec.description.clone()),
+            (format!("{oci}.version"), ctx.arg("VERSION").to_string()),
+            (format!("{oci}.revision"), ctx.arg("REVISION").to_string()),
+            (format!("{oci}.source"), catalog::catalog().source.clone()),
+            (format!("{oci}.licenses"), "Apache-2.0".to_string()),
+            (format!("{oci}.base.name"), base_ref.without_digest().to_string()),
+            (format!("{oci}.base.digest"), base_ref.digest().map(ToString::to_string).unwrap_or_default()),
+            (format!("{oci}.created"), ctx.req.source_date_epoch.map(rfc3339).unwrap_or_default()),
+            (format!("{LABEL_PREFIX}.app"), spec.app.clone()),
+            (format!("{LABEL_PREFIX}.graph"), spec.graph.name().to_string()),
+            (format!("{LABEL_PREFIX}.target"), effective_target(ctx).to_string()),
+            (format!("{LABEL_PREFIX}.runtime.port"), rt.port.to_string()),
+            (format!("{LABEL_PREFIX}.runtime.probe-port"), rt.probe_port.to_string()),
+            (format!("{LABEL_PREFIX}.runtime.health"), rt.health.clone()),
+            (format!("{LABEL_PREFIX}.runtime.readiness"), rt.readiness.clone()),
+            (format!("{LABEL_PREFIX}.runtime.migrations"), rt.migrations.to_string()),
+            (format!("{LABEL_PREFIX}.runtime.user"), rt.user_spec()),
+        ];
+        labels.extend(ctx.req.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (k, v) in &labels {
+            self.config.label(k, v);
+        }
+        self.config.history("LABEL (runtime contract and OCI labels)", true);
+        Ok(PlatformImage { state: self.state, config: self.config.finish(), sbom: None })
+    }
+}
+
+fn effective_target<'a>(ctx: &'a Ctx<'_>) -> &'a str {
+    if ctx.req.target.is_empty() {
+        crate::targets::RELEASE
+    } else {
+        ctx.req.target
+    }
+}
+
+impl Ctx<'_> {
+    /// A copy with this build's file timestamp (SOURCE_DATE_EPOCH) applied.
+    pub(crate) fn copy(&self, from: &State, src: &str, dest: &str) -> Copy {
+        let c = Copy::new(from, src, dest);
+        match self.req.source_date_epoch {
+            Some(t) => c.timestamp(Timestamp::from_unix_seconds(t)),
+            None => c,
+        }
+    }
+
+    /// A new file with this build's file timestamp applied.
+    pub(crate) fn mkfile(&self, path: &str, mode: u32, data: impl Into<Vec<u8>>) -> Result<Mkfile> {
+        let m = Mkfile::new(path, mode, data)?;
+        Ok(match self.req.source_date_epoch {
+            Some(t) => m.timestamp(Timestamp::from_unix_seconds(t)),
+            None => m,
+        })
+    }
+
+    /// A new directory (with parents) with this build's file timestamp applied.
+    pub(crate) fn mkdir(&self, path: &str, mode: u32) -> Result<Mkdir> {
+        let m = Mkdir::new(path, mode)?.parents(true);
+        Ok(match self.req.source_date_epoch {
+            Some(t) => m.timestamp(Timestamp::from_unix_seconds(t)),
+            None => m,
+        })
+    }
+
+    /// A debug target's output: `state`'s files on scratch, with a minimal config.
+    pub(crate) fn artifact(&self, state: State) -> PlatformImage {
+        let p = self.target_platform();
+        let mut cfg = serde_json::json!({
+            "architecture": p.architecture(),
+            "os": p.os(),
+            "config": {"Labels": {
+                format!("{LABEL_PREFIX}.app"): self.app(),
+                format!("{LABEL_PREFIX}.target"): effective_target(self),
+            }},
+            "rootfs": {"type": "layers", "diff_ids": []},
+            "history": [],
+        });
+        if let Some(v) = p.variant() {
+            cfg["variant"] = v.into();
+        }
+        PlatformImage { state, config: cfg, sbom: None }
+    }
+}
