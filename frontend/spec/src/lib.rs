@@ -92,21 +92,7 @@ pub fn check(
             CheckReport { warnings: lint_with(&input), errors: Diagnostics::default() }
         }
         Err(errors) => {
-            let unknown = validate::validate(file_name, text).unknown;
-            let rule = RULES.iter().find(|r| r.name == "UnknownKey").expect("UnknownKey is registered");
-            let warnings = unknown
-                .into_iter()
-                .map(|d| LintWarning {
-                    rule: rule.name,
-                    description: rule.description,
-                    url: rule.url(),
-                    detail: match &d.help {
-                        Some(help) => format!("{} ({help})", d.message),
-                        None => d.message.clone(),
-                    },
-                    span: Some(d.span()),
-                })
-                .collect();
+            let warnings = lint::unknown_key_warnings(file_name, text);
             CheckReport { warnings, errors }
         }
     }

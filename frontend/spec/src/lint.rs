@@ -57,7 +57,11 @@ impl Rule {
 
     /// Run this rule alone.
     pub fn check(&self, input: &LintInput<'_>) -> Vec<LintWarning> {
-        (self.check)(input)
+        self.warnings((self.check)(input))
+    }
+
+    fn warnings(&self, findings: Vec<Finding>) -> Vec<LintWarning> {
+        findings
             .into_iter()
             .map(|f| LintWarning { rule: self.name, description: self.description, url: self.url(), detail: f.detail, span: f.span })
             .collect()
@@ -164,7 +168,18 @@ pub fn lint_with(input: &LintInput<'_>) -> Vec<LintWarning> {
 }
 
 fn unknown_key(input: &LintInput<'_>) -> Vec<Finding> {
-    validate(&input.spec.file, input.spec_text)
+    unknown_key_findings(&input.spec.file, input.spec_text)
+}
+
+/// The `UnknownKey` warnings of a spec text, whether or not the rest of it
+/// is valid (for `--check` on a spec that does not parse).
+pub(crate) fn unknown_key_warnings(file: &str, text: &str) -> Vec<LintWarning> {
+    let rule = RULES.iter().find(|r| r.name == "UnknownKey").expect("UnknownKey is registered");
+    rule.warnings(unknown_key_findings(file, text))
+}
+
+fn unknown_key_findings(file: &str, text: &str) -> Vec<Finding> {
+    validate(file, text)
         .unknown
         .into_iter()
         .map(|d| {
