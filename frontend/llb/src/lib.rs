@@ -34,7 +34,7 @@
 //! - [`state`](State): `State` (one op output + env/cwd/user/platform/network), [`NetMode`], [`SecurityMode`].
 //! - `source`: [`State::image`], [`State::local`], [`State::git`], [`State::http`], [`State::oci_layout`], [`State::scratch`].
 //! - `exec`: [`Exec`], [`Mount`] (bind / cache / tmpfs / secret / ssh), [`SecretEnv`], [`ExecState`].
-//! - `file`: [`FileOps`] chains of [`Copy`], [`Mkdir`], [`Mkfile`], [`Rm`]; [`Chown`], [`Timestamp`].
+//! - `file`: [`FileOps`] chains of [`Copy`](struct@Copy), [`Mkdir`], [`Mkfile`], [`Rm`]; [`Chown`], [`Timestamp`].
 //! - `merge`: [`State::merge`], [`State::diff`].
 //! - `op_options`: [`OpOptions`] — custom names, [`ProgressGroup`], cache bypass, source locations.
 //! - `sourcemap`: [`SourceMap`], [`SourceLocation`], [`SourceRange`].
