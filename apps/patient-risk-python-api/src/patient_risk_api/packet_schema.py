@@ -1,0 +1,113 @@
+"""Validation of signal packets against contracts/signal-packet.schema.json.
+
+The schema is the source of truth for the request body: the API validates every posted packet
+with it (JSON Schema 2020-12, formats checked) and embeds it in the OpenAPI document. The
+package carries a byte-identical copy of ``contracts/signal-packet.schema.json`` (a test fails
+when they differ; ``make api/contract`` refreshes it).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from .models import FieldError
+
+SCHEMA_RESOURCE = "contracts/signal-packet.schema.json"
+MAX_ERRORS = 20
+
+
+@cache
+def packet_schema() -> dict[str, Any]:
+    text = resources.files("patient_risk_api").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    Draft202012Validator.check_schema(schema)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    # rfc3339-validator is a dependency, so "date-time" is really checked.
+    return Draft202012Validator(packet_schema(), format_checker=FormatChecker(["date-time"]))
+
+
+def _path(parts: list[str | int]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def _describe(error: ValidationError) -> list[FieldError]:
+    parts: list[str | int] = list(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [FieldError(field=_path([*parts, name]), message="is required") for name in missing]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(name for name in error.instance if name not in allowed)
+        return [
+            FieldError(
+                field=_path([*parts, name]),
+                message=f"unknown field; allowed here: {', '.join(sorted(allowed))}",
+            )
+            for name in extra
+        ]
+    field = _path(parts) or "(body)"
+    if error.validator == "format":
+        message = f"{error.instance!r} is not an RFC 3339 date-time (e.g. 2026-11-28T09:00:00Z)"
+    elif error.validator == "pattern":
+        message = f"{error.instance!r} must match {error.validator_value} (letters, digits, '.', '_', '-')"
+    else:
+        message = error.message
+    return [FieldError(field=field, message=message)]
+
+
+def _sort_key(error: ValidationError) -> list[tuple[int, int, str]]:
+    return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path]
+
+
+def validate_packet(document: Any) -> list[FieldError]:
+    """Every schema violation of ``document``, in document order (at most MAX_ERRORS)."""
+    errors: list[FieldError] = []
+    ordered = sorted(_validator().iter_errors(document), key=_sort_key)
+    for error in ordered:
+        errors.extend(_describe(error))
+        if len(errors) >= MAX_ERRORS:
+            break
+    return errors[:MAX_ERRORS]
+
+
+def openapi_components() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The packet schema as OpenAPI 3.1 components: (SignalPacket, {def name: schema}).
+
+    OpenAPI 3.1 schemas are JSON Schema 2020-12, but a ``#/$defs/X`` reference would resolve
+    against the OpenAPI document root, so local definitions move to components/schemas.
+    """
+    schema = copy.deepcopy(packet_schema())
+    defs: dict[str, dict[str, Any]] = schema.pop("$defs", {})
+    schema.pop("$schema", None)
+    schema.pop("$id", None)
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: (f"#/components/schemas/SignalPacket{value.removeprefix('#/$defs/')}"
+                      if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/")
+                      else rewrite(value))
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        return node
+
+    return rewrite(schema), {f"SignalPacket{name}": rewrite(body) for name, body in defs.items()}

@@ -1,0 +1,76 @@
+"""From a validated packet to a stored assessment: signal features (Rust), risk score
+(patient_risk_core), idempotency digest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+
+import patient_signal
+import patient_risk_core
+
+from .models import Assessment, Features, Reason, Rejection, SeriesPoint, SignalPacket
+from .storage import Saved, Storage
+
+SERIES_POINTS = 120
+MAX_LISTED_REJECTIONS = 100
+
+
+def digest(packet: SignalPacket) -> str:
+    """sha256 of the packet's canonical JSON: equal for the same readings however they were
+    spelled (key order, 97 vs 97.0, time-zone notation of started_at)."""
+    canonical = packet.model_dump(mode="json", exclude_none=True)
+    canonical["started_at"] = packet.started_at.astimezone(UTC).isoformat()
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def assess(packet: SignalPacket) -> Assessment:
+    samples = [(s.offset_s, s.spo2, s.heart_rate) for s in packet.samples]
+    vitals = patient_risk_core.Vitals(
+        respiratory_rate=packet.respiratory_rate,
+        temperature_c=packet.temperature_c,
+        systolic_bp=packet.systolic_bp,
+        consciousness=packet.consciousness,
+        on_supplemental_oxygen=packet.on_supplemental_oxygen,
+    )
+    risk, f = patient_risk_core.assess_samples(samples, vitals)
+    series = patient_signal.spo2_series(samples, SERIES_POINTS)
+    return Assessment(
+        assessment_id=str(uuid.uuid4()),
+        packet_id=packet.packet_id,
+        patient_id=packet.patient_id,
+        device_id=packet.device_id,
+        score=risk.score,
+        level=risk.level,
+        reasons=[Reason(code=r.code, message=r.message, points=r.points) for r in risk.reasons],
+        features=Features(
+            spo2_mean=f.spo2_mean,
+            spo2_min=f.spo2_min,
+            spo2_recent=f.spo2_recent,
+            spo2_slope_per_min=f.spo2_slope_per_min,
+            desaturation_events=f.desaturation_events,
+            seconds_below_90=f.seconds_below_threshold,
+            heart_rate_mean=f.heart_rate_mean,
+            heart_rate_recent=f.heart_rate_recent,
+            duration_s=f.duration_s,
+            sample_count=f.sample_count,
+            rejected_samples=f.rejected_samples,
+            gaps=f.gaps,
+            longest_gap_s=f.longest_gap_s,
+        ),
+        rejections=[
+            Rejection(index=r.index, field=r.field, code=r.code, message=r.message)  # type: ignore[arg-type]
+            for r in f.rejections[:MAX_LISTED_REJECTIONS]
+        ],
+        started_at=packet.started_at,
+        assessed_at=datetime.now(UTC),
+        spo2_series=[SeriesPoint(offset_s=t, spo2=v) for t, v in series],
+    )
+
+
+def submit(storage: Storage, packet: SignalPacket) -> Saved:
+    """Store the packet once and return its assessment (see Storage.save)."""
+    return storage.save(packet, digest(packet), lambda: assess(packet))
