@@ -13,3 +13,21 @@ engine/down: ## Stop the dockerd and registry that engine/up started (others are
 
 engine/status: ## Show whether the engine, buildx, binfmt and registry are ready
 	@$(ENGINE_ENV) bash $(ENGINE_SH) status
+
+# Host CA bundle for build steps that talk to package registries (TLS-intercepting proxies):
+# always a BuildKit secret, never a layer. Append $(HOST_CA_SECRET) to `docker buildx build`.
+HOST_CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+HOST_CA_SECRET := --secret id=host_ca_bundle,src=$(HOST_CA_BUNDLE)
+
+# The engine tests run pytest from a venv kept with the machine-level state (not the checkout).
+ENGINE_TEST_VENV := $(STATE_DIR)/venv/engine-tests
+ENGINE_TEST_PYTEST := pytest==9.2.0
+
+INTEGRATION_TESTS += test/integration/engine
+
+test/integration/engine: engine/up bases ## Engine integration tests: dockerd, buildx, registry, arm64, bases, provenance, CA secret
+	@if ! $(ENGINE_TEST_VENV)/bin/python -c "import pytest" 2>/dev/null; then \
+	  rm -rf $(ENGINE_TEST_VENV) && python3 -m venv $(ENGINE_TEST_VENV) && \
+	  $(ENGINE_TEST_VENV)/bin/pip install -q --disable-pip-version-check $(ENGINE_TEST_PYTEST); fi
+	@cd $(REPO_ROOT)/tests/engine && $(ENGINE_ENV) HOST_CA_BUNDLE=$(HOST_CA_BUNDLE) \
+	  $(ENGINE_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs .

@@ -386,10 +386,9 @@ start_registry() {
 }
 
 ensure_registry() {
-  local pid config_changed=0
-  if write_registry_config; then config_changed=1; fi
+  local pid
   if pid=$(our_registry_pid); then
-    if ((config_changed)); then
+    if write_registry_config; then
       stop_pid "$pid" docker-registry
       start_registry
     elif registry_answers; then
@@ -400,6 +399,7 @@ ensure_registry() {
   elif registry_answers; then
     had "a registry not started by engine/up answers on $LOCAL_REGISTRY: using it as is (deletes must be enabled for cleanup)"
   else
+    write_registry_config || true
     start_registry
   fi
 }

@@ -1,0 +1,158 @@
+"""Real builds against the engine: multi-platform push with provenance, and the host CA secret."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import HOST_CA_BUNDLE, LOCAL_REGISTRY, registry_get, run
+
+SECRET = ["--secret", f"id=host_ca_bundle,src={HOST_CA_BUNDLE}"]
+TEST_REPO = "patient-risk/tests/engine"
+
+
+def _delete_tag(tag: str) -> None:
+    """Drop a throwaway image from the registry (deletes are enabled) so tests leave nothing."""
+    import urllib.request
+
+    status, headers, _ = registry_get(
+        f"/v2/{TEST_REPO}/manifests/{tag}", accept="application/vnd.oci.image.index.v1+json"
+    )
+    if status == 200:
+        request = urllib.request.Request(
+            f"http://{LOCAL_REGISTRY}/v2/{TEST_REPO}/manifests/{headers['docker-content-digest']}", method="DELETE"
+        )
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+def test_multiplatform_build_from_local_base_pushes_with_provenance(tmp_path: Path, base_ref):
+    (tmp_path / "Dockerfile").write_text(
+        "ARG BASE\n"
+        "FROM ${BASE}\n"
+        "RUN python3 -c \"import platform; open('/machine', 'w').write(platform.machine())\"\n"
+        "USER 10001\n"
+    )
+    tag = f"smoke-{uuid.uuid4().hex[:10]}"
+    ref = f"{LOCAL_REGISTRY}/{TEST_REPO}:{tag}"
+    try:
+        run(
+            ["docker", "buildx", "build", "--platform", "linux/amd64,linux/arm64", "--provenance=mode=max",
+             "--build-arg", f"BASE={base_ref('python-runtime')}", "--push", "-t", ref, str(tmp_path)],
+            timeout=900,
+        )
+        raw = json.loads(run(["docker", "buildx", "imagetools", "inspect", "--raw", ref]).stdout)
+        platforms = {
+            f"{m['platform']['os']}/{m['platform']['architecture']}"
+            for m in raw["manifests"]
+            if m.get("annotations", {}).get("vnd.docker.reference.type") != "attestation-manifest"
+        }
+        assert platforms == {"linux/amd64", "linux/arm64"}
+        provenance = json.loads(
+            run(["docker", "buildx", "imagetools", "inspect", ref, "--format", "{{json .Provenance}}"]).stdout
+        )
+        assert set(provenance) == {"linux/amd64", "linux/arm64"}, provenance.keys()
+        for platform, statement in provenance.items():
+            slsa = statement["SLSA"]
+            materials = json.dumps(slsa.get("materials", []))
+            assert "patient-risk/bases/python-runtime" in materials, materials
+            assert slsa["invocation"]["parameters"]["frontend"] == "dockerfile.v0"
+        # Each platform's image really is that platform.
+        for platform, machine in (("linux/amd64", "x86_64"), ("linux/arm64", "aarch64")):
+            out = run(["docker", "run", "--rm", "--pull", "always", "--platform", platform, ref, "cat", "/machine"],
+                      timeout=300)
+            assert out.stdout == machine
+    finally:
+        _delete_tag(tag)
+        run(["docker", "image", "rm", "-f", ref], check=False)
+
+
+def _dockerfile(base_ref) -> str:
+    mount = "--mount=type=secret,id=host_ca_bundle,target=/etc/ssl/certs/ca-certificates.crt"
+    return (
+        f"FROM {base_ref('python-builder')} AS pip\n"
+        f"RUN {mount} PIP_CERT=/etc/ssl/certs/ca-certificates.crt \\\n"
+        "    python3 -m pip download --no-deps --retries 1 --timeout 30 -d /wheels six==1.17.0\n"
+        f"FROM {base_ref('node-builder')} AS npm\n"
+        f"RUN {mount} NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \\\n"
+        "    npm view --fetch-retries=1 left-pad version > /npm-view.txt && test -s /npm-view.txt\n"
+        f"FROM {base_ref('python-runtime')}\n"
+        "COPY --from=pip /wheels /wheels\n"
+        "COPY --from=npm /npm-view.txt /npm-view.txt\n"
+    )
+
+
+def _host_only_lines(base_ref) -> list[bytes]:
+    """Lines of the host bundle that Debian's own bundle lacks (the intercepting proxy's CA)."""
+    from test_bases import _file_from_image
+
+    debian = set(_file_from_image(base_ref("python-runtime"), "/etc/ssl/certs/ca-certificates.crt").splitlines())
+    return sorted(l for l in set(HOST_CA_BUNDLE.read_bytes().splitlines()) - debian if len(l) > 40)
+
+
+def _blobs(oci_tar: Path):
+    """(name, bytes) of every blob in an OCI layout tarball, gzip layers decompressed."""
+    with tarfile.open(oci_tar) as archive:
+        for member in archive.getmembers():
+            if not member.isfile() or "/blobs/" not in f"/{member.name}":
+                continue
+            data = archive.extractfile(member).read()
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            yield member.name, data
+
+
+def test_registry_steps_work_through_the_ca_secret_and_leave_no_copy(tmp_path: Path, base_ref):
+    unique = _host_only_lines(base_ref)
+    if not unique:
+        pytest.skip("the host bundle has no certificate that Debian's lacks (no intercepting proxy CA here)")
+    (tmp_path / "Dockerfile").write_text(_dockerfile(base_ref))
+    oci = tmp_path / "image.oci.tar"
+    run(
+        ["docker", "buildx", "build", "--no-cache", "--platform", "linux/amd64", "--provenance=mode=max",
+         *SECRET, "--output", f"type=oci,dest={oci}", str(tmp_path)],
+        timeout=900,
+    )
+    host_digest = hashlib.sha256(HOST_CA_BUNDLE.read_bytes()).hexdigest()
+    saw_wheel = saw_npm = False
+    blobs = 0
+    for name, data in _blobs(oci):
+        blobs += 1
+        for line in unique:
+            assert line not in data, f"blob {name} holds a line of the host CA bundle"
+        if data[:262].find(b"ustar") != -1:  # a layer: check every file
+            with tarfile.open(fileobj=io.BytesIO(data)) as layer:
+                for member in layer.getmembers():
+                    if not member.isfile():
+                        continue
+                    content = layer.extractfile(member).read()
+                    assert hashlib.sha256(content).hexdigest() != host_digest, f"{member.name} is the host bundle"
+                    if member.name.endswith("six-1.17.0-py2.py3-none-any.whl"):
+                        saw_wheel = True
+                    if member.name.endswith("npm-view.txt"):
+                        assert content.strip() and content.strip()[0:1].isdigit(), content
+                        saw_npm = True
+    assert blobs >= 4
+    assert saw_wheel, "pip download did not land its wheel in the image"
+    assert saw_npm, "npm view did not land its answer in the image"
+
+
+def test_registry_steps_fail_without_the_ca_secret(tmp_path: Path, base_ref):
+    """The control: the same pip step without the secret cannot reach PyPI (TLS is intercepted)."""
+    if not _host_only_lines(base_ref):
+        pytest.skip("no intercepting proxy CA on this host: PyPI is reachable without the secret")
+    (tmp_path / "Dockerfile").write_text(_dockerfile(base_ref))
+    result = run(
+        ["docker", "buildx", "build", "--no-cache", "--platform", "linux/amd64", "--target", "pip",
+         "--output", f"type=tar,dest={tmp_path / 'out.tar'}", str(tmp_path)],
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode != 0, "pip reached PyPI without the host CA: the secret test proves nothing"
+    assert "SSL" in result.stderr or "certificate" in result.stderr.lower(), result.stderr[-2000:]
