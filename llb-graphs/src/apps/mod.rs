@@ -2,6 +2,9 @@
 //! build → runtime → image config, and returns the image for the requested
 //! target (the release image, `local-runtime`, or a debug artifact).
 
+mod dev_guide_docs;
+mod patient_risk_python_api;
+mod patient_risk_web;
 mod risk_monitor_operator;
 
 use app_spec::Graph;
@@ -15,7 +18,9 @@ use crate::toolkit::Ctx;
 pub(crate) fn graph(ctx: &Ctx<'_>, target: &TargetInfo) -> Result<PlatformImage> {
     match ctx.req.spec.graph {
         Graph::GoOperator => risk_monitor_operator::graph(ctx, target.name),
-        _ => Err(settings_mismatch(ctx)),
+        Graph::PythonApi => patient_risk_python_api::graph(ctx, target.name),
+        Graph::WebSpa => patient_risk_web::graph(ctx, target.name),
+        Graph::MkdocsSite => dev_guide_docs::graph(ctx, target.name),
     }
 }
 

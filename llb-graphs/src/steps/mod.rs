@@ -2,6 +2,10 @@
 //! context slices it reads and returns the state holding its output.
 
 pub(crate) mod go_binary;
+pub(crate) mod manylinux_wheel;
+pub(crate) mod mkdocs_site;
+pub(crate) mod node_bundle;
+pub(crate) mod uv_site_packages;
 
 use llb::Platform;
 

@@ -59,11 +59,6 @@ impl Cache {
         }
     }
 
-    /// The mount path.
-    pub(crate) fn path(&self) -> String {
-        self.parts().1
-    }
-
     /// The env var that points the tool at the mount, with its value.
     pub(crate) fn env(&self) -> Option<(&'static str, String)> {
         let (_, path, var, _) = self.parts();

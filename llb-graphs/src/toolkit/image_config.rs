@@ -108,6 +108,15 @@ impl ImageConfig {
         }
     }
 
+    /// Adds a path to `Volumes`.
+    pub(crate) fn volume(&mut self, path: &str) {
+        let cfg = self.config();
+        let vols = cfg.entry("Volumes").or_insert_with(|| json!({}));
+        if let Some(v) = vols.as_object_mut() {
+            v.insert(path.to_string(), json!({}));
+        }
+    }
+
     /// `Healthcheck`.
     pub(crate) fn healthcheck(&mut self, h: &Healthcheck) {
         self.config().insert(

@@ -4,7 +4,7 @@
 //! contract and the OCI build args) and an in-build smoke check on the native
 //! platform before export.
 
-use llb::{Copy, Exec, FileOps, Mkdir, Mkfile, Mount, NetMode, State, Timestamp};
+use llb::{Copy, Exec, FileOps, Mkdir, Mount, NetMode, State, Timestamp};
 
 use super::image_config::{rfc3339, Healthcheck, ImageConfig, LABEL_PREFIX};
 use super::{Base, Ctx};
@@ -61,6 +61,13 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
         self
     }
 
+    /// Declares a volume: with `docker run --read-only` the path stays writable (e.g. `/tmp`).
+    pub(crate) fn volume(mut self, path: &str) -> Self {
+        self.config.volume(path);
+        self.config.history(&format!("VOLUME {path}"), true);
+        self
+    }
+
     /// Exposes the spec's ports.
     pub(crate) fn expose(mut self, ports: &[u16]) -> Self {
         for p in ports {
@@ -100,16 +107,24 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
     /// export (no network, `/tmp` on a tmpfs, the image's user). On another
     /// target platform it is skipped: nothing runs under emulation; the build
     /// steps check their outputs' architecture instead.
-    pub(crate) fn smoke(mut self, what: &str, argv: &[&str]) -> Result<Self> {
+    pub(crate) fn smoke(self, what: &str, argv: &[&str]) -> Result<Self> {
+        self.smoke_with_env(what, argv, &[])
+    }
+
+    /// [`RuntimeImage::smoke`] with extra env for the check only.
+    pub(crate) fn smoke_with_env(mut self, what: &str, argv: &[&str], env: &[(&str, &str)]) -> Result<Self> {
         if !self.ctx.is_native() {
             return Ok(self);
         }
-        let exec = Exec::new(argv.iter().copied())?
+        let mut exec = Exec::new(argv.iter().copied())?
             .network(NetMode::None)
             .mount(Mount::tmpfs("/tmp")?)
             .env("PYTHONDONTWRITEBYTECODE", "1")?
             .custom_name(self.ctx.name_for_target(&format!("smoke check: {what}")))
             .ignore_cache(self.ctx.req.no_cache);
+        for (k, v) in env {
+            exec = exec.env(*k, *v)?;
+        }
         self.state = self.state.run(exec)?.root();
         self.config.history(&format!("smoke check (not a layer): {}", argv.join(" ")), true);
         Ok(self)
@@ -169,15 +184,6 @@ impl Ctx<'_> {
             Some(t) => c.timestamp(Timestamp::from_unix_seconds(t)),
             None => c,
         }
-    }
-
-    /// A new file with this build's file timestamp applied.
-    pub(crate) fn mkfile(&self, path: &str, mode: u32, data: impl Into<Vec<u8>>) -> Result<Mkfile> {
-        let m = Mkfile::new(path, mode, data)?;
-        Ok(match self.req.source_date_epoch {
-            Some(t) => m.timestamp(Timestamp::from_unix_seconds(t)),
-            None => m,
-        })
     }
 
     /// A new directory (with parents) with this build's file timestamp applied.

@@ -36,7 +36,6 @@ impl Toolchain {
 #[derive(Debug, Clone)]
 pub(crate) struct Builder {
     pub(crate) base: Base,
-    pub(crate) toolchain: Toolchain,
 }
 
 impl Builder {
@@ -72,6 +71,6 @@ impl Ctx<'_> {
     pub(crate) fn toolchain(&self, toolchain: Toolchain) -> Result<Builder> {
         let base = self.base(toolchain.base_name(), BasePlatform::Build)?;
         let base = Base { state: base.state.with_platform(self.build_platform().clone()), ..base };
-        Ok(Builder { base, toolchain })
+        Ok(Builder { base })
     }
 }

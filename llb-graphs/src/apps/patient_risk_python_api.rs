@@ -1,0 +1,92 @@
+//! patient-risk-python-api (graph `python-api`): FastAPI app + PyO3 wheel on
+//! `python-runtime`.
+//!
+//! base:    rust-builder and python-builder (build platform), python-runtime (target platform)
+//! build:   `manylinux_wheel`: maturin --zig for the target triple, auditwheel-checked
+//! deps:    `python_wheels` (uv export of uv.lock + the pure-Python wheels), then
+//!          `uv_site_packages` for the target platform (no target code runs)
+//! runtime: site-packages under /opt/<app>, non-root 10001, /tmp a volume, port 8080,
+//!          HEALTHCHECK on the spec's health path, entrypoint `python3 -m <module> serve`
+//!          (`local-runtime` sets PATIENT_RISK_MIGRATE_ON_START=true: Alembic runs first)
+//! smoke:   import the spec's smoke modules and run the CLI's --version, native platform only
+
+use app_spec::GraphSettings;
+use llb::{Chown, FileOps};
+
+use super::settings_mismatch;
+use crate::error::Result;
+use crate::request::PlatformImage;
+use crate::steps::manylinux_wheel::{manylinux_wheel, WheelCrate};
+use crate::steps::uv_site_packages::{python_wheels, uv_site_packages, UvProject};
+use crate::targets::LOCAL_RUNTIME;
+use crate::toolkit::image_config::Healthcheck;
+use crate::toolkit::runtime::RuntimeImage;
+use crate::toolkit::Ctx;
+
+/// The app's Python package (`src/<module>`), run with `python3 -m`.
+const MODULE: &str = "patient_risk_api";
+
+pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
+    let spec = ctx.req.spec;
+    let GraphSettings::PythonApi { wheel, smoke_imports } = &spec.build else {
+        return Err(settings_mismatch(ctx));
+    };
+    let others: Vec<String> = spec.packages.iter().filter(|p| *p != wheel).cloned().collect();
+
+    // build: the native wheel for the target platform, cross-compiled on the build platform.
+    let native = manylinux_wheel(ctx, &WheelCrate { path: wheel.clone(), other_packages: others.clone() })?;
+    if target == "wheel" {
+        return Ok(ctx.artifact(native));
+    }
+
+    // deps: locked requirements + pure-Python wheels, then the target's site-packages.
+    let project = UvProject { root: spec.app_dir(), members: others, manifest_only: vec![wheel.clone()] };
+    let wheels = python_wheels(ctx, &project)?;
+    let site = uv_site_packages(ctx, &wheels, &native)?;
+    if target == "site-packages" {
+        return Ok(ctx.artifact(site));
+    }
+
+    // runtime: python-runtime with the site-packages, as the spec's non-root user.
+    let rt = &spec.runtime;
+    let home = format!("/opt/{}", spec.app);
+    let site_dir = format!("{home}/site-packages");
+    let health_url = format!("http://127.0.0.1:{}{}", rt.probe_port, rt.health);
+    let mut image = RuntimeImage::new(ctx, "python-runtime")?
+        .add(
+            &format!("copy site-packages to {site_dir}"),
+            FileOps::new()
+                .mkdir(ctx.mkdir(&home, 0o755)?)
+                .copy(ctx.copy(&site, "/site-packages", &site_dir).chown(Chown::ids(0, 0))),
+        )?
+        .env("PYTHONPATH", &site_dir)?
+        .env("PYTHONDONTWRITEBYTECODE", "1")?
+        .env("PATIENT_RISK_PORT", &rt.port.to_string())?
+        .volume("/tmp")
+        .user(&rt.user_spec())
+        .workdir(&home)
+        .expose(&rt.exposed_ports())
+        .entrypoint(&["python3", "-m", MODULE], &["serve"])
+        .healthcheck(&Healthcheck {
+            test: vec![
+                "CMD".into(),
+                "python3".into(),
+                "-c".into(),
+                format!("import sys, urllib.request; sys.exit(urllib.request.urlopen('{health_url}', timeout=3).status != 200)"),
+            ],
+            interval_s: 15,
+            timeout_s: 5,
+            start_period_s: 20,
+            retries: 3,
+        })
+        .stop_signal("SIGTERM");
+    if target == LOCAL_RUNTIME && rt.migrations {
+        // Compose: apply the Alembic migrations on start, then serve.
+        image = image.env("PATIENT_RISK_MIGRATE_ON_START", "true")?;
+    }
+    let imports = smoke_imports.join(", ");
+    image
+        .smoke(&format!("import {imports}"), &["python3", "-c", &format!("import {imports}")])?
+        .smoke(&format!("{MODULE} --version"), &["python3", "-m", MODULE, "--version"])?
+        .finish()
+}

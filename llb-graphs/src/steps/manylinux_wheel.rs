@@ -1,0 +1,121 @@
+//! `manylinux_wheel`: a PyO3 wheel for the target platform, cross-built on the
+//! build platform by `maturin --zig --compatibility manylinux_2_28 --target
+//! <triple>` and checked by `auditwheel show` inside the build (a wheel that is
+//! not manylinux_2_28-compatible for the right architecture fails the step).
+//!
+//! Two steps:
+//! 1. `cargo workspace` (once, arch-independent): the repository's Cargo
+//!    workspace cut down to the wheel crate (its path dependencies join
+//!    automatically) with `cargo fetch` pruning Cargo.lock to what it uses.
+//!    Its output is mounted read-only into the compile step, so the compile's
+//!    cache key is the content of that pruned workspace: a dependency added to
+//!    an unrelated crate re-runs this cheap step and leaves the compile cached.
+//! 2. `maturin build` per target triple, with cargo registry, target dir and
+//!    zig caches as cache mounts. Never set
+//!    `CARGO_TARGET_<TRIPLE>_LINKER` here: it overrides zig and brings glibc
+//!    2.34+ symbols back.
+
+use llb::{Mount, Platform, State};
+
+use crate::error::{GraphError, Result};
+use crate::toolkit::caches::Cache;
+use crate::toolkit::registries::Registry;
+use crate::toolkit::step::Step;
+use crate::toolkit::toolchain::Toolchain;
+use crate::toolkit::Ctx;
+
+/// The manylinux policy wheels are built for (and checked against).
+pub(crate) const MANYLINUX: &str = "manylinux_2_28";
+/// Its glibc minor version.
+const MANYLINUX_GLIBC_MINOR: u32 = 28;
+
+/// Rust target triple and wheel architecture of a platform.
+pub(crate) fn rust_target(platform: &Platform) -> Option<(&'static str, &'static str)> {
+    match platform.architecture() {
+        "amd64" => Some(("x86_64-unknown-linux-gnu", "x86_64")),
+        "arm64" => Some(("aarch64-unknown-linux-gnu", "aarch64")),
+        _ => None,
+    }
+}
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub(crate) struct WheelCrate {
+    /// Repository path of the PyO3 crate (Cargo.toml + pyproject.toml).
+    pub(crate) path: String,
+    /// Other packages the app consumes: their Rust sources are included in
+    /// case the wheel crate depends on them (path dependencies).
+    pub(crate) other_packages: Vec<String>,
+}
+
+/// Builds the wheel for the target platform; the result holds `/<name>.whl`.
+pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State> {
+    let target = ctx.target_platform();
+    let (triple, wheel_arch) = rust_target(target).ok_or_else(|| GraphError::UnsupportedPlatform {
+        app: ctx.app().to_string(),
+        requested: target.to_string(),
+        allowed: "linux/amd64, linux/arm64 (the manylinux wheel targets)".to_string(),
+        spec_file: ctx.req.spec_file.to_string(),
+    })?;
+    let rust = ctx.toolchain(Toolchain::Rust)?;
+    let cargo_home = rust.image_env("CARGO_HOME").unwrap_or_else(|| "/root/.cargo".to_string());
+
+    let mut paths = vec!["Cargo.toml".to_string(), "Cargo.lock".to_string(), krate.path.clone()];
+    for p in &krate.other_packages {
+        paths.push(format!("{p}/Cargo.toml"));
+        paths.push(format!("{p}/**/*.rs"));
+    }
+    let sources = ctx.context("rust-wheel-sources", &paths)?;
+
+    // 1. The workspace cut down to the wheel crate, Cargo.lock pruned by cargo itself.
+    let subset = format!(
+        "import re; p = 'Cargo.toml'; s = open(p).read(); \
+         t = re.sub(r'(?ms)^members\\s*=\\s*\\[.*?\\]', 'members = [\"{}\"]', s, count=1); \
+         assert t != s, 'no [workspace] members list in Cargo.toml'; open(p, 'w').write(t)",
+        krate.path
+    );
+    let workspace = Step::new(ctx.name("cargo workspace for the wheel (fetch, prune Cargo.lock)"))
+        .reaches(Registry::Crates)
+        .at("build.wheel")
+        .mount(Mount::bind_ro("/src", &sources)?)
+        .mount(Mount::bind_rw("/out", &State::scratch())?)
+        .cache(Cache::CargoRegistry { cargo_home: cargo_home.clone() })
+        .cache(Cache::CargoGit { cargo_home: cargo_home.clone() })
+        .sh(rust.require_tools(&["cargo", "python3", "maturin", "auditwheel"]))
+        .sh("cp -a /src/. /out/")
+        .cwd("/out")
+        .sh(format!("python3 -c \"{subset}\""))
+        .sh("cargo fetch");
+    let workspace = ctx.run(rust.state(), workspace)?.mount_output("/out")?;
+
+    // 2. maturin with zig as linker, for the target triple, on the build platform.
+    let manifest = format!("/src/{}/Cargo.toml", krate.path);
+    let mut build = Step::new(ctx.name_for_target(&format!("maturin build {} ({triple})", krate.path)))
+        .reaches(Registry::Crates)
+        .at("build.wheel")
+        .mount(Mount::bind_ro("/src", &workspace)?)
+        .mount(Mount::bind_rw("/out", &State::scratch())?)
+        .mount(Mount::tmpfs("/tmp")?)
+        .cache(Cache::CargoRegistry { cargo_home: cargo_home.clone() })
+        .cache(Cache::CargoGit { cargo_home })
+        .cache(Cache::CargoTarget { triple: triple.to_string() })
+        .cache(Cache::Zig)
+        .cwd("/src")
+        .sh(format!(
+            "maturin build --release --locked --zig --compatibility {MANYLINUX} --target {triple} --manifest-path {manifest} --out /out"
+        ))
+        .sh("set -- /out/*.whl; [ \"$#\" -eq 1 ] && [ -f \"$1\" ] || { echo \"error: expected one wheel in /out, got: $*\" >&2; exit 1; }")
+        .sh("auditwheel show \"$1\" | tee /tmp/auditwheel.txt")
+        .sh(format!(
+            "tag=$(tr '\\n' ' ' < /tmp/auditwheel.txt | sed -n 's/.*following platform tag: *\"\\([a-z0-9_]*\\)\".*/\\1/p'); \
+             minor=${{tag#manylinux_2_}}; minor=${{minor%%_*}}; \
+             case \"$tag\" in manylinux_2_*_{wheel_arch}) ;; *) minor=999 ;; esac; \
+             [ \"$minor\" -le {MANYLINUX_GLIBC_MINOR} ] 2>/dev/null || {{ echo \"error: auditwheel says $1 is '$tag', not {MANYLINUX}_{wheel_arch} or older: the wheel links symbols newer than glibc 2.{MANYLINUX_GLIBC_MINOR} or has the wrong architecture (is a CARGO_TARGET_*_LINKER overriding zig?)\" >&2; exit 1; }}; \
+             echo \"auditwheel: $1 is $tag\""
+        ));
+    if let Some(t) = ctx.req.source_date_epoch {
+        // maturin stamps the wheel's zip entries with it: byte-identical rebuilds.
+        build = build.env("SOURCE_DATE_EPOCH", t.to_string());
+    }
+    Ok(ctx.run(rust.state(), build)?.mount_output("/out")?)
+}
