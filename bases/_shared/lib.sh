@@ -32,19 +32,28 @@ add_user() {
 }
 
 # pip_venv ROOT VENV PACKAGE...: a venv inside the rootfs with PyPI packages, made by the
-# rootfs's own python. The host CA bundle (TLS-intercepting proxy) and the pip cache are
-# visible only during this call; neither stays in the image.
+# rootfs's own python. Wheels are kept in $BASES_PIP_CACHE/wheels: when every requirement is
+# there the install is offline; otherwise `pip download` fetches them first, through the host CA
+# bundle (TLS-intercepting proxy). The bundle and the wheels are visible only during this call;
+# neither stays in the image.
 pip_venv() {
   _root=$1 _venv=$2
   shift 2
-  [ -r "${HOST_CA_BUNDLE:?}" ] || { echo "host CA bundle $HOST_CA_BUNDLE not readable" >&2; exit 1; }
-  install -m 0644 "$HOST_CA_BUNDLE" "$_root/tmp/host-ca.crt"
-  mkdir -p "$_root/tmp/pip-cache" "${BASES_PIP_CACHE:?}"
-  cp -a "$BASES_PIP_CACHE/." "$_root/tmp/pip-cache/"
+  [ -r "${HOST_CA_BUNDLE:?}" ] || { echo "pip_venv: host CA bundle $HOST_CA_BUNDLE not readable" >&2; exit 1; }
+  _wheels=${BASES_PIP_CACHE:?}/wheels
+  mkdir -p "$_wheels" "$_root/tmp/wheels"
+  cp -a "$_wheels/." "$_root/tmp/wheels/"
   run_in "$_root" python3 -m venv "$_venv"
-  run_in "$_root" env PIP_CERT=/tmp/host-ca.crt SSL_CERT_FILE=/tmp/host-ca.crt \
-    PIP_CACHE_DIR=/tmp/pip-cache PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
-    "$_venv/bin/pip" install --progress-bar off "$@"
-  cp -a "$_root/tmp/pip-cache/." "$BASES_PIP_CACHE/"
-  rm -rf "$_root/tmp/pip-cache" "$_root/tmp/host-ca.crt"
+  _pip() {
+    run_in "$_root" env PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_NO_CACHE_DIR=1 "$@"
+  }
+  if ! _pip "$_venv/bin/pip" install --progress-bar off --no-index --find-links /tmp/wheels "$@" 2>/dev/null; then
+    install -m 0644 "$HOST_CA_BUNDLE" "$_root/tmp/host-ca.crt"
+    _pip PIP_CERT=/tmp/host-ca.crt SSL_CERT_FILE=/tmp/host-ca.crt \
+      "$_venv/bin/pip" download --progress-bar off --dest /tmp/wheels "$@"
+    rm -f "$_root/tmp/host-ca.crt"
+    _pip "$_venv/bin/pip" install --progress-bar off --no-index --find-links /tmp/wheels "$@"
+    cp -a "$_root/tmp/wheels/." "$_wheels/"
+  fi
+  rm -rf "$_root/tmp/wheels" "$_root/tmp/host-ca.crt"
 }

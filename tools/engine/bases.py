@@ -43,6 +43,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 BASES_DIR = REPO_ROOT / "bases"
 CATALOG = BASES_DIR / "catalog.toml"
 SHARED_DIR = BASES_DIR / "_shared"
+ALWAYS_SHARED = ("apt-cache.sh", "finish.sh")  # hooks bases.py adds to every build
 
 STATE_DIR = Path(os.environ.get("STATE_DIR", "/var/lib/patient-risk"))
 LOCAL_REGISTRY = os.environ.get("LOCAL_REGISTRY", "127.0.0.1:5000")
@@ -347,8 +348,13 @@ def recipe_hash(base: Base) -> str:
     feed("settings", json.dumps(settings, sort_keys=True).encode())
     entry = {k: v for k, v in base.catalog_entry.items() if k != "description"}
     feed("entry", json.dumps({"name": base.name, **entry}, sort_keys=True).encode())
-    files = {p for root in (base.recipe_dir, SHARED_DIR) for p in root.rglob("*") if p.is_file()}
-    files.update(hook for hooks in base.recipe.hooks.values() for hook in hooks)  # hooks of other recipes
+    hooks = {hook for stage in base.recipe.hooks.values() for hook in stage}
+    files = {p for p in base.recipe_dir.rglob("*") if p.is_file()} | hooks  # hooks may live elsewhere
+    # Shared files: the two every build runs, and those a hook of this recipe names (lib.sh).
+    hook_text = "\n".join(path.read_text(errors="replace") for path in files)
+    for shared in SHARED_DIR.iterdir():
+        if shared.name in ALWAYS_SHARED or shared.name in hook_text:
+            files.add(shared)
     for path in sorted(p.resolve() for p in files if "__pycache__" not in p.parts):
         rel = path.relative_to(BASES_DIR).as_posix()
         mode = "x" if os.access(path, os.X_OK) else "-"
