@@ -22,12 +22,22 @@ HOST_CA_SECRET := --secret id=host_ca_bundle,src=$(HOST_CA_BUNDLE)
 # The engine tests run pytest from a venv kept with the machine-level state (not the checkout).
 ENGINE_TEST_VENV := $(STATE_DIR)/venv/engine-tests
 ENGINE_TEST_PYTEST := pytest==9.2.0
+ENGINE_PYTEST := cd $(REPO_ROOT)/tests/engine && $(ENGINE_ENV) HOST_CA_BUNDLE=$(HOST_CA_BUNDLE) \
+  $(ENGINE_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs
 
-INTEGRATION_TESTS += test/integration/engine
-
-test/integration/engine: engine/up bases ## Engine integration tests: dockerd, buildx, registry, arm64, bases, provenance, CA secret
+.PHONY: engine/test-venv test/unit/engine
+engine/test-venv:
 	@if ! $(ENGINE_TEST_VENV)/bin/python -c "import pytest" 2>/dev/null; then \
 	  rm -rf $(ENGINE_TEST_VENV) && python3 -m venv $(ENGINE_TEST_VENV) && \
 	  $(ENGINE_TEST_VENV)/bin/pip install -q --disable-pip-version-check $(ENGINE_TEST_PYTEST); fi
-	@cd $(REPO_ROOT)/tests/engine && $(ENGINE_ENV) HOST_CA_BUNDLE=$(HOST_CA_BUNDLE) \
-	  $(ENGINE_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs .
+
+UNIT_TESTS += test/unit/engine
+# The integration tier needs the engine and the bases before any area's tests run: put both
+# first (they are no-ops when done), whichever fragment registered its tests earlier.
+INTEGRATION_TESTS := engine/up bases $(filter-out engine/up bases,$(INTEGRATION_TESTS)) test/integration/engine
+
+test/unit/engine: engine/test-venv ## Unit tests of the base-image builder: recipe validation, hashing, hook helpers
+	@$(ENGINE_PYTEST) test_recipes.py
+
+test/integration/engine: engine/up bases engine/test-venv ## Engine integration tests: dockerd, buildx, registry, arm64, bases, provenance, CA secret
+	@$(ENGINE_PYTEST) test_engine.py test_bases.py test_build.py

@@ -66,13 +66,16 @@ MSG
     exit 1
   fi
   say "initializing $PGDATA (user $POSTGRES_USER, database $POSTGRES_DB)"
-  local pwfile
-  pwfile=$(mktemp)
-  printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+  local pwfile='' pwargs=()
+  if [[ -n $POSTGRES_PASSWORD ]]; then
+    pwfile=$(mktemp)
+    printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+    pwargs=(--pwfile="$pwfile")
+  fi
   # shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is a word list by contract
-  initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --encoding=UTF8 --locale=C.UTF-8 \
+  initdb --username="$POSTGRES_USER" "${pwargs[@]}" --encoding=UTF8 --locale=C.UTF-8 \
     --auth-local=trust --auth-host="$auth" $POSTGRES_INITDB_ARGS >/dev/null
-  rm -f "$pwfile"
+  [[ -z $pwfile ]] || rm -f "$pwfile"
   printf '\n# added by docker-entrypoint.sh\nhost all all all %s\n' "$auth" >>"$PGDATA/pg_hba.conf"
   printf "\n# added by docker-entrypoint.sh\nlisten_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
 
