@@ -14,7 +14,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+import re
+
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from .models import FieldError
@@ -32,9 +34,26 @@ def packet_schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def _ecma_pattern(pattern: str) -> re.Pattern[str]:
+    # JSON Schema patterns are ECMA-262: a final `$` matches only at the very end, while
+    # Python's `$` also matches before a trailing newline ("id\n" must not pass).
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
+    if isinstance(instance, str) and not _ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
+@cache
+def _validator() -> Any:
     # rfc3339-validator is a dependency, so "date-time" is really checked.
-    return Draft202012Validator(packet_schema(), format_checker=FormatChecker(["date-time"]))
+    return _Validator(packet_schema(), format_checker=FormatChecker(["date-time"]))
 
 
 def _path(parts: list[str | int]) -> str:
