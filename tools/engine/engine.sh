@@ -167,7 +167,11 @@ apt_install_checked() {
   sim=$(apt-get -s install --no-install-recommends "$@" 2>&1) \
     || die "apt-get cannot resolve: $*
 $sim"
-  bad=$(grep -E '^(Inst [^ ]+ \[|Remv )' <<<"$sim" || true)
+  local named=() spec
+  for spec in "$@"; do named+=("${spec%%/*}"); done
+  # Upgrades of packages other than the named ones, and any removal.
+  bad=$(grep -E '^(Inst [^ ]+ \[|Remv )' <<<"$sim" \
+    | grep -v -E "^Inst ($(IFS='|'; echo "${named[*]//./\\.}")) \\[" || true)
   if [[ -n $bad ]]; then
     die "installing '$*' would change packages already on this machine; refusing:
 $bad
@@ -194,6 +198,19 @@ $bad
   return $rc
 }
 
+# Installed, but an older version than the engine needs (bookworm's own docker.io 20.10 has no
+# containerd image store; bookworm's docker-compose is the v1 Python tool).
+too_old() {
+  local min
+  case $1 in
+    docker.io) min=26 ;;
+    docker-compose) min=2 ;;
+    docker-buildx) min=0.15 ;;
+    *) return 1 ;;
+  esac
+  dpkg --compare-versions "$(dpkg-query -W -f='${Version}' "$1")" lt "$min"
+}
+
 ensure_packages() {
   local foreign_docker=$1
   local want=() spec pkg
@@ -205,7 +222,7 @@ ensure_packages() {
   local todo=()
   for spec in "${want[@]}"; do
     pkg=${spec%%/*}
-    if pkg_installed "$pkg"; then
+    if pkg_installed "$pkg" && ! too_old "$pkg"; then
       had "package $pkg $(dpkg-query -W -f='${Version}' "$pkg")"
     else
       todo+=("$spec")
@@ -338,7 +355,13 @@ check_engine_basics() {
   local v
   v=$(timeout 10 docker info --format '{{.ServerVersion}}' 2>/dev/null || true)
   [[ -n $v ]] && had "docker engine $v answers ($(command -v docker) client $(docker version --format '{{.Client.Version}}' 2>/dev/null))"
-  containerd_store_on && [[ ${1:-} == ours ]] && had "containerd image store on"
+  if [[ ${1:-} == ours ]]; then
+    if containerd_store_on; then
+      had "containerd image store on"
+    else
+      missing "dockerd started without the containerd image store although $DAEMON_JSON enables it (see $DOCKERD_LOG)"
+    fi
+  fi
   v=$(buildx_version)
   if [[ -z $v ]]; then
     missing "docker buildx plugin not found (apt-get install docker-buildx/sid, or put a buildx >= $MIN_BUILDX in ~/.docker/cli-plugins)"
