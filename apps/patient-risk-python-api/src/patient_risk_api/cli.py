@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -31,6 +33,15 @@ class _Server(uvicorn.Server):
             loop.call_soon_threadsafe(shutdown.set)
         log.info("shutdown requested", extra={"signal": sig})
         super().handle_exit(sig, frame)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            # The shutdown completed gracefully: exit 0 rather than re-raising the signal.
+            captured = getattr(self, "_captured_signals", None)
+            if isinstance(captured, list):
+                captured.clear()
 
 
 def _migrate(settings: config.Settings) -> int:
