@@ -32,7 +32,7 @@ const VENV: &str = "/opt/mkdocs";
 /// Builds the sites; the result holds the portal at `/` and each site under `/<name>/`.
 pub(crate) fn mkdocs_site(ctx: &Ctx<'_>, sites: &Sites) -> Result<State> {
     let py = ctx.toolchain(Toolchain::Python)?;
-    let requirements = ctx.context("mkdocs-requirements", &[sites.requirements.clone()])?;
+    let requirements = ctx.context("mkdocs-requirements", std::slice::from_ref(&sites.requirements))?;
     let install = Step::new(ctx.name("mkdocs toolchain (uv pip install --require-hashes)"))
         .reaches(Registry::PyPi)
         .mount(Mount::bind_ro("/src", &requirements)?)

@@ -94,6 +94,17 @@ impl<'r> Ctx<'r> {
         self.args.get(name).map(String::as_str).unwrap_or("")
     }
 
+    /// A build arg that configures a package registry (`UV_INDEX_URL`,
+    /// `NPM_REGISTRY_URL`, `CARGO_REGISTRY_INDEX`, `GOPROXY`): the spec's declared value, else the value given on the
+    /// command line. These are graph conventions, valid for every app whose
+    /// steps reach that registry, so they work before a spec declares them.
+    pub(crate) fn registry_arg(&self, name: &str) -> &str {
+        match self.args.get(name) {
+            Some(v) => v,
+            None => self.req.build_args.get(name).map(String::as_str).unwrap_or(""),
+        }
+    }
+
     /// A progress name: `[<app>] <what>`, plus the target platform for
     /// per-platform work so both platforms' steps are told apart.
     pub(crate) fn name(&self, what: &str) -> String {
@@ -150,6 +161,18 @@ impl<'r> Ctx<'r> {
         let entry = l.secrets.entry(id.to_string()).or_insert((false, BTreeSet::new()));
         entry.0 |= required;
         entry.1.insert(step.to_string());
+    }
+
+    /// Whether the spec declares secret `id` under `[secrets]`.
+    pub(crate) fn declares_secret(&self, id: &str) -> bool {
+        app_spec::SecretId::from_id(id).is_some_and(|s| self.req.spec.secret(s).is_some())
+    }
+
+    /// Records a secret a step could use, if the spec declares it.
+    pub(crate) fn record_declared_secret(&self, id: &str, step: &str) {
+        if self.declares_secret(id) {
+            self.record_secret(id, false, step);
+        }
     }
 
     pub(crate) fn record_cache(&self, id: &str) {

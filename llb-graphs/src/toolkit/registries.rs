@@ -7,7 +7,7 @@
 //!   read pointing at it (`SSL_CERT_FILE`, `PIP_CERT`, `REQUESTS_CA_BUNDLE`,
 //!   `CARGO_HTTP_CAINFO`, `NODE_EXTRA_CA_CERTS`, `GIT_SSL_CAINFO`);
 //! - for a private index named by a build arg (`UV_INDEX_URL`,
-//!   `NPM_REGISTRY_URL`, `CARGO_REGISTRY_INDEX`, `CONAN_REMOTE_URL`): its
+//!   `NPM_REGISTRY_URL`, `CARGO_REGISTRY_INDEX`): its
 //!   secrets as secret env vars, turned into tool config only inside the step
 //!   (a netrc or npmrc on a tmpfs, or the tool's own env var). The step fails
 //!   with a message naming the missing secret id when the index is configured
@@ -41,15 +41,12 @@ pub(crate) enum Registry {
     /// crates.io plus an optional private Cargo registry named `private`
     /// (`CARGO_REGISTRY_INDEX` + `cargo_registry_token`).
     Crates,
-    /// A Conan remote (`CONAN_REMOTE_URL` + `conan_login_username`/`conan_password`).
-    Conan,
 }
 
 /// Build args that configure private indexes.
 pub(crate) const UV_INDEX_URL_ARG: &str = "UV_INDEX_URL";
 pub(crate) const NPM_REGISTRY_URL_ARG: &str = "NPM_REGISTRY_URL";
 pub(crate) const CARGO_REGISTRY_INDEX_ARG: &str = "CARGO_REGISTRY_INDEX";
-pub(crate) const CONAN_REMOTE_URL_ARG: &str = "CONAN_REMOTE_URL";
 pub(crate) const GOPROXY_ARG: &str = "GOPROXY";
 
 /// What a step gets for the registries it reaches.
@@ -72,13 +69,23 @@ impl Registry {
             Registry::PyPi => &["SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE"],
             Registry::Npm => &["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"],
             Registry::Crates => &["CARGO_HTTP_CAINFO", "SSL_CERT_FILE", "GIT_SSL_CAINFO"],
-            Registry::Conan => &["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"],
         }
     }
 }
 
 impl Access {
-    fn secret(&mut self, ctx: &Ctx<'_>, step: &str, id: &str, var: &str) -> Result<()> {
+    /// Adds secret `id` as env `var`; the spec must declare it (`arg` is the
+    /// build arg that asked for it, for the error message).
+    fn secret(&mut self, ctx: &Ctx<'_>, step: &str, id: &str, var: &str, arg: &str) -> Result<()> {
+        if !ctx.declares_secret(id) {
+            return Err(GraphError::Spec {
+                spec_file: ctx.req.spec_file.to_string(),
+                reason: format!(
+                    "build arg {arg} configures a private index, whose credentials come from secret {id}, \
+                     but the spec does not declare it: add `{id} = \"...\"` under [secrets]"
+                ),
+            });
+        }
         ctx.record_secret(id, false, step);
         self.secret_env.push(SecretEnv::new(SecretId::new(id)?, var)?.optional());
         Ok(())
@@ -134,6 +141,15 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
     if registries.is_empty() {
         return Ok(a);
     }
+    if !ctx.declares_secret(HOST_CA_SECRET) {
+        return Err(GraphError::Spec {
+            spec_file: ctx.req.spec_file.to_string(),
+            reason: format!(
+                "step {step:?} reaches a package registry and mounts the host CA bundle (secret {HOST_CA_SECRET}), \
+                 but the spec does not declare it: add `{HOST_CA_SECRET} = \"...\"` under [secrets]"
+            ),
+        });
+    }
     ctx.record_secret(HOST_CA_SECRET, false, step);
     a.mounts.push(Mount::secret_at(HOST_CA_PATH, SecretId::new(HOST_CA_SECRET)?)?.mode(0o444)?.optional().into());
     for r in registries {
@@ -144,22 +160,22 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
         }
         match r {
             Registry::GoProxy => {
-                let proxy = ctx.arg(GOPROXY_ARG);
+                let proxy = ctx.registry_arg(GOPROXY_ARG);
                 if !proxy.is_empty() {
                     a.env.push(("GOPROXY".into(), proxy.to_string()));
                 }
             }
             Registry::PyPi => {
-                let url = ctx.arg(UV_INDEX_URL_ARG);
+                let url = ctx.registry_arg(UV_INDEX_URL_ARG);
                 // Recorded even when unused, so `--call outline` lists what a step can use.
-                ctx.record_secret("uv_index_username", false, step);
-                ctx.record_secret("uv_index_password", false, step);
+                ctx.record_declared_secret("uv_index_username", step);
+                ctx.record_declared_secret("uv_index_password", step);
                 if url.is_empty() {
                     continue;
                 }
                 let (host, _) = split_url(UV_INDEX_URL_ARG, url)?;
-                a.secret(ctx, step, "uv_index_username", "PR_UV_INDEX_USERNAME")?;
-                a.secret(ctx, step, "uv_index_password", "PR_UV_INDEX_PASSWORD")?;
+                a.secret(ctx, step, "uv_index_username", "PR_UV_INDEX_USERNAME", UV_INDEX_URL_ARG)?;
+                a.secret(ctx, step, "uv_index_password", "PR_UV_INDEX_PASSWORD", UV_INDEX_URL_ARG)?;
                 a.env.push(("UV_DEFAULT_INDEX".into(), url.to_string()));
                 a.env.push(("PIP_INDEX_URL".into(), url.to_string()));
                 a.env.push(("NETRC".into(), format!("{SECRET_TMPFS}/netrc")));
@@ -172,13 +188,13 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                 a.prelude.push("unset PR_UV_INDEX_USERNAME PR_UV_INDEX_PASSWORD".into());
             }
             Registry::Npm => {
-                let url = ctx.arg(NPM_REGISTRY_URL_ARG);
-                ctx.record_secret("npm_token", false, step);
+                let url = ctx.registry_arg(NPM_REGISTRY_URL_ARG);
+                ctx.record_declared_secret("npm_token", step);
                 if url.is_empty() {
                     continue;
                 }
                 let (_, scope) = split_url(NPM_REGISTRY_URL_ARG, url)?;
-                a.secret(ctx, step, "npm_token", "NPM_TOKEN")?;
+                a.secret(ctx, step, "npm_token", "NPM_TOKEN", NPM_REGISTRY_URL_ARG)?;
                 a.env.push(("NPM_CONFIG_REGISTRY".into(), url.to_string()));
                 a.env.push(("NPM_CONFIG_USERCONFIG".into(), format!("{SECRET_TMPFS}/npmrc")));
                 a.require("NPM_TOKEN", "npm_token", NPM_REGISTRY_URL_ARG);
@@ -187,31 +203,16 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                 a.prelude.push(format!("printf '%s\\n' '//{scope}:_authToken=${{NPM_TOKEN}}' > \"$NPM_CONFIG_USERCONFIG\""));
             }
             Registry::Crates => {
-                let url = ctx.arg(CARGO_REGISTRY_INDEX_ARG);
-                ctx.record_secret("cargo_registry_token", false, step);
+                let url = ctx.registry_arg(CARGO_REGISTRY_INDEX_ARG);
+                ctx.record_declared_secret("cargo_registry_token", step);
                 if url.is_empty() {
                     continue;
                 }
                 let plain = url.strip_prefix("sparse+").unwrap_or(url);
                 split_url(CARGO_REGISTRY_INDEX_ARG, plain)?;
                 a.env.push(("CARGO_REGISTRIES_PRIVATE_INDEX".into(), url.to_string()));
-                a.secret(ctx, step, "cargo_registry_token", "CARGO_REGISTRIES_PRIVATE_TOKEN")?;
+                a.secret(ctx, step, "cargo_registry_token", "CARGO_REGISTRIES_PRIVATE_TOKEN", CARGO_REGISTRY_INDEX_ARG)?;
                 a.require("CARGO_REGISTRIES_PRIVATE_TOKEN", "cargo_registry_token", CARGO_REGISTRY_INDEX_ARG);
-            }
-            Registry::Conan => {
-                let url = ctx.arg(CONAN_REMOTE_URL_ARG);
-                ctx.record_secret("conan_login_username", false, step);
-                ctx.record_secret("conan_password", false, step);
-                if url.is_empty() {
-                    continue;
-                }
-                split_url(CONAN_REMOTE_URL_ARG, url)?;
-                a.env.push(("PR_CONAN_REMOTE_URL".into(), url.to_string()));
-                a.secret(ctx, step, "conan_login_username", "CONAN_LOGIN_USERNAME_PRIVATE")?;
-                a.secret(ctx, step, "conan_password", "CONAN_PASSWORD_PRIVATE")?;
-                a.require("CONAN_LOGIN_USERNAME_PRIVATE", "conan_login_username", CONAN_REMOTE_URL_ARG);
-                a.require("CONAN_PASSWORD_PRIVATE", "conan_password", CONAN_REMOTE_URL_ARG);
-                a.prelude.push("conan remote add --force private \"$PR_CONAN_REMOTE_URL\"".into());
             }
         }
     }

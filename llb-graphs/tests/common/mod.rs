@@ -41,7 +41,7 @@ pub fn build_with(
     let build = Platform::linux_amd64();
     let reqs = llb_graphs::required_bases(&s.spec, target)?;
     let none = BTreeMap::new();
-    let bases = ResolvedBases::unpinned(&reqs, &build, &[platform.clone()], build_args, &none)?;
+    let bases = ResolvedBases::unpinned(&reqs, &build, std::slice::from_ref(platform), build_args, &none)?;
     let context = ContextSource::local(Some("session-for-tests".to_string()));
     let labels = BTreeMap::new();
     let req = BuildRequest {
