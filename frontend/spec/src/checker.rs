@@ -46,26 +46,48 @@ impl<'t> Scope<'t> {
 
 impl<'a> Checker<'a> {
     pub(crate) fn new(file: &'a str, text: &'a str) -> Checker<'a> {
-        Checker { file, index: LineIndex::new(text), errors: Vec::new(), unknown: Vec::new(), spans: Spans::default() }
+        Checker {
+            file,
+            index: LineIndex::new(text),
+            errors: Vec::new(),
+            unknown: Vec::new(),
+            spans: Spans::default(),
+        }
     }
 
     pub(crate) fn span(&self, range: Range<usize>) -> Span {
         self.index.span(range)
     }
 
-    pub(crate) fn error(&mut self, range: Range<usize>, code: &'static str, message: String, help: Option<String>) {
+    pub(crate) fn error(
+        &mut self,
+        range: Range<usize>,
+        code: &'static str,
+        message: String,
+        help: Option<String>,
+    ) {
         let mut d = Diagnostic::new(self.file, self.span(range), code, message);
         d.help = help;
         self.errors.push(d);
     }
 
-    pub(crate) fn invalid(&mut self, range: Range<usize>, message: String, help: impl Into<String>) {
+    pub(crate) fn invalid(
+        &mut self,
+        range: Range<usize>,
+        message: String,
+        help: impl Into<String>,
+    ) {
         self.error(range, codes::INVALID_VALUE, message, Some(help.into()));
     }
 
     /// Report every key of `scope` not in `allowed`; `elsewhere` maps keys
     /// that belong in another table to that table's name.
-    pub(crate) fn unknown_keys(&mut self, scope: &Scope<'_>, allowed: &[&str], elsewhere: &[(&str, &str)]) {
+    pub(crate) fn unknown_keys(
+        &mut self,
+        scope: &Scope<'_>,
+        allowed: &[&str],
+        elsewhere: &[(&str, &str)],
+    ) {
         for entry in &scope.table.entries {
             if allowed.contains(&entry.key.as_str()) {
                 continue;
@@ -75,15 +97,25 @@ impl<'a> Checker<'a> {
                 None => suggest::help_for(&entry.key, allowed.iter().copied()),
             };
             let message = format!("unknown key `{}` in {}", entry.key, scope.label);
-            let d = Diagnostic::new(self.file, self.span(entry.key_span.clone()), codes::UNKNOWN_KEY, message)
-                .with_help(help);
+            let d = Diagnostic::new(
+                self.file,
+                self.span(entry.key_span.clone()),
+                codes::UNKNOWN_KEY,
+                message,
+            )
+            .with_help(help);
             self.unknown.push(d);
         }
     }
 
     /// The entry for `key`, recording its span; reports it missing when
     /// `required`.
-    pub(crate) fn entry<'t>(&mut self, scope: &Scope<'t>, key: &str, required: Option<&str>) -> Option<&'t Entry> {
+    pub(crate) fn entry<'t>(
+        &mut self,
+        scope: &Scope<'t>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<&'t Entry> {
         match scope.table.get(key) {
             Some(entry) => {
                 let span = self.span(entry.full_span());
@@ -105,16 +137,29 @@ impl<'a> Checker<'a> {
     }
 
     fn wrong_type(&mut self, entry: &Entry, what: &str, expected: &str, help: Option<String>) {
-        let message = format!("`{what}` must be {expected}, found {}", entry.node.value.type_name());
+        let message = format!(
+            "`{what}` must be {expected}, found {}",
+            entry.node.value.type_name()
+        );
         self.error(entry.node.span.clone(), codes::WRONG_TYPE, message, help);
     }
 
-    pub(crate) fn string<'t>(&mut self, scope: &Scope<'t>, key: &str, required: Option<&str>) -> Option<(&'t str, Range<usize>)> {
+    pub(crate) fn string<'t>(
+        &mut self,
+        scope: &Scope<'t>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<(&'t str, Range<usize>)> {
         let entry = self.entry(scope, key, required)?;
         match &entry.node.value {
             NodeValue::String(s) => Some((s.as_str(), entry.node.span.clone())),
             NodeValue::Integer(i) => {
-                self.wrong_type(entry, key, "a string", Some(format!("quote it: `{key} = \"{i}\"`")));
+                self.wrong_type(
+                    entry,
+                    key,
+                    "a string",
+                    Some(format!("quote it: `{key} = \"{i}\"`")),
+                );
                 None
             }
             _ => {
@@ -125,20 +170,34 @@ impl<'a> Checker<'a> {
     }
 
     /// A non-empty, single-line string.
-    pub(crate) fn text<'t>(&mut self, scope: &Scope<'t>, key: &str, required: Option<&str>) -> Option<(&'t str, Range<usize>)> {
+    pub(crate) fn text<'t>(
+        &mut self,
+        scope: &Scope<'t>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<(&'t str, Range<usize>)> {
         let (value, range) = self.string(scope, key, required)?;
         if value.trim().is_empty() {
             self.invalid(range, format!("`{key}` is empty"), "write one line of text");
             return None;
         }
         if value.contains('\n') {
-            self.invalid(range, format!("`{key}` spans several lines"), "keep it to one line");
+            self.invalid(
+                range,
+                format!("`{key}` spans several lines"),
+                "keep it to one line",
+            );
             return None;
         }
         Some((value, range))
     }
 
-    pub(crate) fn integer(&mut self, scope: &Scope<'_>, key: &str, required: Option<&str>) -> Option<(i64, Range<usize>)> {
+    pub(crate) fn integer(
+        &mut self,
+        scope: &Scope<'_>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<(i64, Range<usize>)> {
         let entry = self.entry(scope, key, required)?;
         match &entry.node.value {
             NodeValue::Integer(i) => Some((*i, entry.node.span.clone())),
@@ -159,17 +218,32 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(crate) fn boolean(&mut self, scope: &Scope<'_>, key: &str, required: Option<&str>) -> Option<bool> {
+    pub(crate) fn boolean(
+        &mut self,
+        scope: &Scope<'_>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<bool> {
         let entry = self.entry(scope, key, required)?;
         match &entry.node.value {
             NodeValue::Boolean(b) => Some(*b),
             NodeValue::String(s) if matches!(s.as_str(), "true" | "false" | "yes" | "no") => {
                 let value = matches!(s.as_str(), "true" | "yes");
-                self.wrong_type(entry, key, "a boolean", Some(format!("write `{key} = {value}` (no quotes)")));
+                self.wrong_type(
+                    entry,
+                    key,
+                    "a boolean",
+                    Some(format!("write `{key} = {value}` (no quotes)")),
+                );
                 None
             }
             _ => {
-                self.wrong_type(entry, key, "a boolean", Some(format!("write `{key} = true` or `{key} = false`")));
+                self.wrong_type(
+                    entry,
+                    key,
+                    "a boolean",
+                    Some(format!("write `{key} = true` or `{key} = false`")),
+                );
                 None
             }
         }
@@ -197,12 +271,18 @@ impl<'a> Checker<'a> {
             match &item.value {
                 NodeValue::String(s) => {
                     let span = self.span(item.span.clone());
-                    self.spans.insert(format!("{}[{i}]", scope.key_path(key)), span);
+                    self.spans
+                        .insert(format!("{}[{i}]", scope.key_path(key)), span);
                     out.push((s.as_str(), item.span.clone()));
                 }
                 other => {
                     let message = format!("`{key}` must hold strings, found {}", other.type_name());
-                    self.error(item.span.clone(), codes::WRONG_TYPE, message, Some("quote the value".to_string()));
+                    self.error(
+                        item.span.clone(),
+                        codes::WRONG_TYPE,
+                        message,
+                        Some("quote the value".to_string()),
+                    );
                     ok = false;
                 }
             }
@@ -211,7 +291,12 @@ impl<'a> Checker<'a> {
     }
 
     /// A sub-table as a new scope; reports other types.
-    pub(crate) fn table<'t>(&mut self, scope: &Scope<'t>, key: &str, required: Option<&str>) -> Option<Scope<'t>> {
+    pub(crate) fn table<'t>(
+        &mut self,
+        scope: &Scope<'t>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<Scope<'t>> {
         let entry = self.entry(scope, key, required)?;
         match &entry.node.value {
             NodeValue::Table(table) => Some(Scope {
@@ -221,11 +306,48 @@ impl<'a> Checker<'a> {
                 anchor: entry.full_span(),
             }),
             _ => {
-                let help = format!("write it as a table: `[{}]` followed by `key = value` lines", scope.key_path(key));
+                let help = format!(
+                    "write it as a table: `[{}]` followed by `key = value` lines",
+                    scope.key_path(key)
+                );
                 self.wrong_type(entry, key, "a table", Some(help));
                 None
             }
         }
+    }
+
+    /// A list of unique strings, each accepted by `check` (which returns
+    /// `(message, help)` for a bad element). An absent optional list is
+    /// empty; `empty_help` (when given) makes an empty list an error.
+    pub(crate) fn list<'t>(
+        &mut self,
+        scope: &Scope<'t>,
+        key: &str,
+        required: Option<&str>,
+        empty_help: Option<&str>,
+        check: impl Fn(&str) -> Option<(String, String)>,
+    ) -> Option<Vec<&'t str>> {
+        if required.is_none() && scope.table.get(key).is_none() {
+            return Some(Vec::new());
+        }
+        let items = self.string_array(scope, key, required)?;
+        let mut ok = self.duplicates(key, &items);
+        if let (true, Some(help)) = (items.is_empty(), empty_help) {
+            let range = scope
+                .table
+                .get(key)
+                .map(|e| e.node.span.clone())
+                .unwrap_or_default();
+            self.invalid(range, format!("`{key}` is empty"), help);
+            ok = false;
+        }
+        for (value, range) in &items {
+            if let Some((message, help)) = check(value) {
+                self.invalid(range.clone(), message, help);
+                ok = false;
+            }
+        }
+        ok.then(|| items.into_iter().map(|(value, _)| value).collect())
     }
 
     /// Report the second and later occurrences of equal values.
@@ -255,14 +377,23 @@ pub(crate) fn is_repo_path(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && !path.ends_with('/')
-        && !path.chars().any(|c| c.is_whitespace() || c == '\\' || c.is_control())
-        && path.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+        && !path
+            .chars()
+            .any(|c| c.is_whitespace() || c == '\\' || c.is_control())
+        && path
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 /// Lower-case name made of `[a-z0-9]` runs joined by single `-`.
 pub(crate) fn is_kebab_name(name: &str) -> bool {
     !name.is_empty()
-        && name.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && name.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// An OCI repository path: components `[a-z0-9]+([._-][a-z0-9]+)*` joined by `/`.
@@ -274,7 +405,9 @@ pub(crate) fn is_repository_name(name: &str) -> bool {
             !bytes.is_empty()
                 && alnum(bytes[0])
                 && alnum(bytes[bytes.len() - 1])
-                && bytes.iter().all(|&b| alnum(b) || matches!(b, b'.' | b'_' | b'-'))
+                && bytes
+                    .iter()
+                    .all(|&b| alnum(b) || matches!(b, b'.' | b'_' | b'-'))
                 && !bytes.windows(2).any(|w| !alnum(w[0]) && !alnum(w[1]))
         })
 }
@@ -287,7 +420,16 @@ mod tests {
     fn repo_paths() {
         assert!(is_repo_path("packages/patient-signal-rust-core"));
         assert!(is_repo_path("docs"));
-        for bad in ["", "/abs", "trailing/", "a//b", "a/../b", "./a", "a b", "a\\b"] {
+        for bad in [
+            "",
+            "/abs",
+            "trailing/",
+            "a//b",
+            "a/../b",
+            "./a",
+            "a b",
+            "a\\b",
+        ] {
             assert!(!is_repo_path(bad), "{bad:?} accepted");
         }
     }

@@ -20,7 +20,16 @@ const SECRET_WORDS: [&str; 13] = [
 ];
 
 /// Words that turn a following `key` into a credential (`API_KEY`, `ssh-key`).
-const KEY_QUALIFIERS: [&str; 8] = ["api", "private", "access", "secret", "ssh", "signing", "encryption", "client"];
+const KEY_QUALIFIERS: [&str; 8] = [
+    "api",
+    "private",
+    "access",
+    "secret",
+    "ssh",
+    "signing",
+    "encryption",
+    "client",
+];
 
 /// Split a name into lower-case words at `_`, `-`, `.`, `/`, `:` and
 /// lower→upper case changes (`apiKey` → `api`, `key`).
@@ -54,7 +63,9 @@ pub(crate) fn suspicious_name(name: &str) -> Option<String> {
     if let Some(word) = words.iter().find(|w| SECRET_WORDS.contains(&w.as_str())) {
         return Some(format!("its name contains `{word}`"));
     }
-    let pair = words.windows(2).find(|w| w[1] == "key" && KEY_QUALIFIERS.contains(&w[0].as_str()));
+    let pair = words
+        .windows(2)
+        .find(|w| w[1] == "key" && KEY_QUALIFIERS.contains(&w[0].as_str()));
     pair.map(|w| format!("its name contains `{}_{}`", w[0], w[1]))
 }
 
@@ -91,14 +102,26 @@ pub(crate) fn known_secret_format(text: &str) -> Option<&'static str> {
         ("xoxp-", 20),
         ("sk_live_", 20),
     ];
-    for token in text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '=' | ',' | '`')) {
-        if PREFIXES.iter().any(|(prefix, len)| token.starts_with(prefix) && token.len() >= *len && is_token_charset(token)) {
+    for token in
+        text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '=' | ',' | '`'))
+    {
+        if PREFIXES.iter().any(|(prefix, len)| {
+            token.starts_with(prefix) && token.len() >= *len && is_token_charset(token)
+        }) {
             return Some("it holds a well-known access-token format");
         }
-        if token.len() == 20 && token.starts_with("AKIA") && token.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        if token.len() == 20
+            && token.starts_with("AKIA")
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
             return Some("it holds a cloud access key id");
         }
-        if token.starts_with("eyJ") && token.split('.').filter(|p| !p.is_empty()).count() == 3 && token.len() >= 30 {
+        if token.starts_with("eyJ")
+            && token.split('.').filter(|p| !p.is_empty()).count() == 3
+            && token.len() >= 30
+        {
             return Some("it holds a JSON Web Token");
         }
     }
@@ -108,10 +131,16 @@ pub(crate) fn known_secret_format(text: &str) -> Option<&'static str> {
 fn has_url_password(text: &str) -> bool {
     text.match_indices("://").any(|(i, _)| {
         let rest = &text[i + 3..];
-        let authority = rest.split(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'').next().unwrap_or("");
+        let authority = rest
+            .split(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+            .next()
+            .unwrap_or("");
         match authority.rsplit_once('@') {
             Some((userinfo, host)) => {
-                !host.is_empty() && userinfo.split_once(':').is_some_and(|(user, pass)| !user.is_empty() && !pass.is_empty())
+                !host.is_empty()
+                    && userinfo
+                        .split_once(':')
+                        .is_some_and(|(user, pass)| !user.is_empty() && !pass.is_empty())
             }
             None => false,
         }
@@ -119,14 +148,19 @@ fn has_url_password(text: &str) -> bool {
 }
 
 fn is_token_charset(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.'))
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.'))
 }
 
 /// A long string of token characters that mixes upper case, lower case and
 /// digits, switches between them often (words and CamelCase don't) and has
 /// high Shannon entropy. Hex digests and UUIDs (no upper case) do not match.
 fn looks_random(s: &str) -> bool {
-    if s.len() < 20 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=')) {
+    if s.len() < 20
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'='))
+    {
         return false;
     }
     let class = |b: u8| match b {
@@ -140,7 +174,10 @@ fn looks_random(s: &str) -> bool {
     if !(has(0) && has(1) && has(2)) {
         return false;
     }
-    let switches = bytes.windows(2).filter(|w| class(w[0]) != class(w[1])).count();
+    let switches = bytes
+        .windows(2)
+        .filter(|w| class(w[0]) != class(w[1]))
+        .count();
     let switch_ratio = switches as f64 / (bytes.len() - 1) as f64;
     switch_ratio >= 0.35 && shannon_entropy(bytes) >= 3.5
 }
@@ -152,10 +189,14 @@ fn shannon_entropy(bytes: &[u8]) -> f64 {
         counts[usize::from(b)] += 1;
     }
     let n = bytes.len() as f64;
-    counts.iter().filter(|&&c| c > 0).map(|&c| {
-        let p = c as f64 / n;
-        -p * p.log2()
-    }).sum()
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -164,14 +205,41 @@ mod tests {
 
     #[test]
     fn names() {
-        for name in ["DB_PASSWORD", "npmToken", "GITHUB_TOKEN", "API_KEY", "com.example.apiKey", "ssh-private-key", "NPM_AUTH", "client_secret", "AWS_SECRET_ACCESS_KEY", "MY_APIKEY"] {
+        for name in [
+            "DB_PASSWORD",
+            "npmToken",
+            "GITHUB_TOKEN",
+            "API_KEY",
+            "com.example.apiKey",
+            "ssh-private-key",
+            "NPM_AUTH",
+            "client_secret",
+            "AWS_SECRET_ACCESS_KEY",
+            "MY_APIKEY",
+        ] {
             assert!(suspicious_name(name).is_some(), "{name} not flagged");
         }
-        for name in ["VERSION", "REVISION", "API_BASE_PATH", "org.opencontainers.image.authors", "KEYBOARD_LAYOUT", "MONKEY", "SOURCE_DATE_EPOCH", "TOKENIZER_MODEL_X"] {
+        for name in [
+            "VERSION",
+            "REVISION",
+            "API_BASE_PATH",
+            "org.opencontainers.image.authors",
+            "KEYBOARD_LAYOUT",
+            "MONKEY",
+            "SOURCE_DATE_EPOCH",
+            "TOKENIZER_MODEL_X",
+        ] {
             // TOKENIZER is one word, not `token`.
-            assert!(suspicious_name(name).is_none(), "{name} flagged: {:?}", suspicious_name(name));
+            assert!(
+                suspicious_name(name).is_none(),
+                "{name} flagged: {:?}",
+                suspicious_name(name)
+            );
         }
-        assert_eq!(suspicious_name("apiKey").as_deref(), Some("its name contains `api_key`"));
+        assert_eq!(
+            suspicious_name("apiKey").as_deref(),
+            Some("its name contains `api_key`")
+        );
     }
 
     #[test]
@@ -200,7 +268,11 @@ mod tests {
             "https://user@host/x",
         ];
         for v in clean {
-            assert!(suspicious_value(v).is_none(), "{v} flagged: {:?}", suspicious_value(v));
+            assert!(
+                suspicious_value(v).is_none(),
+                "{v} flagged: {:?}",
+                suspicious_value(v)
+            );
         }
     }
 

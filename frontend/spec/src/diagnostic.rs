@@ -41,14 +41,27 @@ pub struct Span {
 impl Span {
     /// A zero-width span at one position.
     pub fn point(line: usize, column: usize) -> Span {
-        Span { line, column, end_line: line, end_column: column }
+        Span {
+            line,
+            column,
+            end_line: line,
+            end_column: column,
+        }
     }
 
     /// The whole of 1-based line `line` of `text` (its first character up to
     /// the end of its content).
     pub fn line_of(text: &str, line: usize) -> Span {
-        let width = text.lines().nth(line.saturating_sub(1)).map_or(0, |l| l.chars().count());
-        Span { line, column: 1, end_line: line, end_column: width + 1 }
+        let width = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .map_or(0, |l| l.chars().count());
+        Span {
+            line,
+            column: 1,
+            end_line: line,
+            end_column: width + 1,
+        }
     }
 }
 
@@ -74,7 +87,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(file: &str, span: Span, code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn new(
+        file: &str,
+        span: Span,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             file: file.to_string(),
             line: span.line,
@@ -93,13 +111,22 @@ impl Diagnostic {
     }
 
     pub fn span(&self) -> Span {
-        Span { line: self.line, column: self.column, end_line: self.end_line, end_column: self.end_column }
+        Span {
+            line: self.line,
+            column: self.column,
+            end_line: self.end_line,
+            end_column: self.end_column,
+        }
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: error[{}]: {}", self.file, self.line, self.column, self.code, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: error[{}]: {}",
+            self.file, self.line, self.column, self.code, self.message
+        )?;
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;
         }
@@ -192,14 +219,22 @@ impl<'a> LineIndex<'a> {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
-        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line + 1, column + 1)
     }
 
     pub(crate) fn span(&self, range: Range<usize>) -> Span {
         let (line, column) = self.position(range.start);
         let (end_line, end_column) = self.position(range.end.max(range.start));
-        Span { line, column, end_line, end_column }
+        Span {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
     }
 }
 
@@ -211,23 +246,59 @@ mod tests {
     fn line_index_maps_offsets_to_one_based_positions() {
         let text = "ab\nçd\n\nxyz";
         let index = LineIndex::new(text);
-        assert_eq!(index.span(0..1), Span { line: 1, column: 1, end_line: 1, end_column: 2 });
+        assert_eq!(
+            index.span(0..1),
+            Span {
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 2
+            }
+        );
         // 'd' is byte 5 (ç is two bytes) but character column 2.
-        assert_eq!(index.span(5..6), Span { line: 2, column: 2, end_line: 2, end_column: 3 });
-        assert_eq!(index.span(8..11), Span { line: 4, column: 1, end_line: 4, end_column: 4 });
+        assert_eq!(
+            index.span(5..6),
+            Span {
+                line: 2,
+                column: 2,
+                end_line: 2,
+                end_column: 3
+            }
+        );
+        assert_eq!(
+            index.span(8..11),
+            Span {
+                line: 4,
+                column: 1,
+                end_line: 4,
+                end_column: 4
+            }
+        );
         // Offsets past the end clamp to the end of the text.
         assert_eq!(index.span(99..99), Span::point(4, 4));
     }
 
     #[test]
     fn display_renders_position_code_message_and_help() {
-        let d = Diagnostic::new("apps/x/Dockerfile", Span::point(7, 3), codes::UNKNOWN_KEY, "unknown key `prot`")
-            .with_help("did you mean `port`?");
+        let d = Diagnostic::new(
+            "apps/x/Dockerfile",
+            Span::point(7, 3),
+            codes::UNKNOWN_KEY,
+            "unknown key `prot`",
+        )
+        .with_help("did you mean `port`?");
         assert_eq!(
             d.to_string(),
             "apps/x/Dockerfile:7:3: error[unknown-key]: unknown key `prot`\n  help: did you mean `port`?"
         );
-        let all = Diagnostics(vec![d.clone(), Diagnostic { help: None, line: 9, ..d }]);
+        let all = Diagnostics(vec![
+            d.clone(),
+            Diagnostic {
+                help: None,
+                line: 9,
+                ..d
+            },
+        ]);
         assert_eq!(all.to_string().lines().count(), 3);
     }
 }

@@ -39,8 +39,8 @@ pub use diagnostic::{codes, Diagnostic, Diagnostics, Span};
 pub use lint::{lint, lint_with, rules, LintInput, LintWarning, Rule, DOCS_URL, RULES};
 pub use release::ReleaseContract;
 pub use spec::{
-    is_reserved_build_arg, AppSpec, ArgOrigin, BuildArg, Graph, GraphSettings, Platform, Runtime, SecretDecl, SecretId,
-    Spans, COMMON_BUILD_ARGS,
+    is_reserved_build_arg, AppSpec, ArgOrigin, BuildArg, Graph, GraphSettings, Platform, Runtime,
+    SecretDecl, SecretId, Spans, COMMON_BUILD_ARGS,
 };
 
 /// The frontend image every spec's `# syntax=` line names.
@@ -88,8 +88,17 @@ pub fn check(
 ) -> CheckReport {
     match parse_lenient(file_name, text) {
         Ok(spec) => {
-            let input = LintInput { spec_text: text, spec: &spec, build_args, labels, named_contexts };
-            CheckReport { warnings: lint_with(&input), errors: Diagnostics::default() }
+            let input = LintInput {
+                spec_text: text,
+                spec: &spec,
+                build_args,
+                labels,
+                named_contexts,
+            };
+            CheckReport {
+                warnings: lint_with(&input),
+                errors: Diagnostics::default(),
+            }
         }
         Err(errors) => {
             let warnings = lint::unknown_key_warnings(file_name, text);

@@ -45,7 +45,10 @@ pub struct Rule {
 
 impl fmt::Debug for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Rule").field("name", &self.name).field("description", &self.description).finish()
+        f.debug_struct("Rule")
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .finish()
     }
 }
 
@@ -63,7 +66,13 @@ impl Rule {
     fn warnings(&self, findings: Vec<Finding>) -> Vec<LintWarning> {
         findings
             .into_iter()
-            .map(|f| LintWarning { rule: self.name, description: self.description, url: self.url(), detail: f.detail, span: f.span })
+            .map(|f| LintWarning {
+                rule: self.name,
+                description: self.description,
+                url: self.url(),
+                detail: f.detail,
+                span: f.span,
+            })
             .collect()
     }
 }
@@ -104,22 +113,26 @@ struct Finding {
 pub const RULES: &[Rule] = &[
     Rule {
         name: "UnknownKey",
-        description: "The spec has a key the format does not know; builds reject it, --check ignores it",
+        description:
+            "The spec has a key the format does not know; builds reject it, --check ignores it",
         check: unknown_key,
     },
     Rule {
         name: "CredentialLikeBuildArg",
-        description: "A build arg whose name or value looks like a credential; build args are not secret",
+        description:
+            "A build arg whose name or value looks like a credential; build args are not secret",
         check: credential_like_build_arg,
     },
     Rule {
         name: "CredentialLikeLabel",
-        description: "A label whose name or value looks like a credential; labels are public image metadata",
+        description:
+            "A label whose name or value looks like a credential; labels are public image metadata",
         check: credential_like_label,
     },
     Rule {
         name: "SecretDeclaredAsBuildArg",
-        description: "A build arg named after a BuildKit secret id; pass the value with --secret instead",
+        description:
+            "A build arg named after a BuildKit secret id; pass the value with --secret instead",
         check: secret_declared_as_build_arg,
     },
     Rule {
@@ -134,7 +147,8 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         name: "CredentialInSpec",
-        description: "The spec text (comments included) contains something that looks like a credential",
+        description:
+            "The spec text (comments included) contains something that looks like a credential",
         check: credential_in_spec,
     },
 ];
@@ -153,7 +167,13 @@ pub fn lint(
     labels: &BTreeMap<String, String>,
 ) -> Vec<LintWarning> {
     let none = BTreeMap::new();
-    lint_with(&LintInput { spec_text, spec, build_args, labels, named_contexts: &none })
+    lint_with(&LintInput {
+        spec_text,
+        spec,
+        build_args,
+        labels,
+        named_contexts: &none,
+    })
 }
 
 /// Run every rule. Warnings come in source order, then those without a
@@ -174,7 +194,10 @@ fn unknown_key(input: &LintInput<'_>) -> Vec<Finding> {
 /// The `UnknownKey` warnings of a spec text, whether or not the rest of it
 /// is valid (for `--check` on a spec that does not parse).
 pub(crate) fn unknown_key_warnings(file: &str, text: &str) -> Vec<LintWarning> {
-    let rule = RULES.iter().find(|r| r.name == "UnknownKey").expect("UnknownKey is registered");
+    let rule = RULES
+        .iter()
+        .find(|r| r.name == "UnknownKey")
+        .expect("UnknownKey is registered");
     rule.warnings(unknown_key_findings(file, text))
 }
 
@@ -187,7 +210,10 @@ fn unknown_key_findings(file: &str, text: &str) -> Vec<Finding> {
                 Some(help) => format!("{} ({help})", d.message),
                 None => d.message.clone(),
             };
-            Finding { detail, span: Some(d.span()) }
+            Finding {
+                detail,
+                span: Some(d.span()),
+            }
         })
         .collect()
 }
@@ -195,7 +221,9 @@ fn unknown_key_findings(file: &str, text: &str) -> Vec<Finding> {
 /// The secret id a build arg name carries, if any (`NPM_TOKEN` → `npm_token`).
 fn secret_in_name(name: &str) -> Option<SecretId> {
     let lower = name.to_ascii_lowercase();
-    SecretId::ALL.into_iter().find(|id| lower.contains(id.as_str()))
+    SecretId::ALL
+        .into_iter()
+        .find(|id| lower.contains(id.as_str()))
 }
 
 const AS_SECRET: &str = "build args are recorded in provenance and image history: pass it with `--secret id=<id>` and declare the id under [secrets]";
@@ -203,24 +231,47 @@ const AS_SECRET: &str = "build args are recorded in provenance and image history
 fn credential_like_build_arg(input: &LintInput<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let spec = input.spec;
-    for arg in spec.build_args.iter().filter(|a| a.origin == ArgOrigin::Spec) {
+    for arg in spec
+        .build_args
+        .iter()
+        .filter(|a| a.origin == ArgOrigin::Spec)
+    {
         let path = format!("args.{}", arg.name);
         if secret_in_name(&arg.name).is_none() {
             if let Some(why) = suspicious_name(&arg.name) {
-                let detail = format!("declared build arg `{}` looks like a credential: {why}; {AS_SECRET}", arg.name);
-                out.push(Finding { detail, span: spec.span(&path) });
+                let detail = format!(
+                    "declared build arg `{}` looks like a credential: {why}; {AS_SECRET}",
+                    arg.name
+                );
+                out.push(Finding {
+                    detail,
+                    span: spec.span(&path),
+                });
             }
         }
         if let Some(why) = suspicious_value(&arg.default) {
-            let detail = format!("the default of build arg `{}` looks like a credential: {why}; {AS_SECRET}", arg.name);
-            out.push(Finding { detail, span: spec.span(&format!("{path}.default")).or(spec.span(&path)) });
+            let detail = format!(
+                "the default of build arg `{}` looks like a credential: {why}; {AS_SECRET}",
+                arg.name
+            );
+            out.push(Finding {
+                detail,
+                span: spec.span(&format!("{path}.default")).or(spec.span(&path)),
+            });
         }
     }
     for (name, value) in input.build_args {
-        let declared_in_spec = spec.build_arg(name).is_some_and(|a| a.origin == ArgOrigin::Spec);
+        let declared_in_spec = spec
+            .build_arg(name)
+            .is_some_and(|a| a.origin == ArgOrigin::Spec);
         if !declared_in_spec && secret_in_name(name).is_none() {
             if let Some(why) = suspicious_name(name) {
-                out.push(Finding { detail: format!("build arg `{name}` looks like a credential: {why}; {AS_SECRET}"), span: None });
+                out.push(Finding {
+                    detail: format!(
+                        "build arg `{name}` looks like a credential: {why}; {AS_SECRET}"
+                    ),
+                    span: None,
+                });
                 continue;
             }
         }
@@ -242,7 +293,10 @@ fn credential_like_label(input: &LintInput<'_>) -> Vec<Finding> {
                 Some(why) => why,
                 None => suspicious_value(value)?.to_string(),
             };
-            Some(Finding { detail: format!("label `{name}` looks like a credential: {why}; {fix}"), span: None })
+            Some(Finding {
+                detail: format!("label `{name}` looks like a credential: {why}; {fix}"),
+                span: None,
+            })
         })
         .collect()
 }
@@ -250,21 +304,37 @@ fn credential_like_label(input: &LintInput<'_>) -> Vec<Finding> {
 fn secret_declared_as_build_arg(input: &LintInput<'_>) -> Vec<Finding> {
     let spec = input.spec;
     let advice = |name: &str, id: SecretId| {
-        let declared = if spec.secret(id).is_some() { "already declared" } else { "declare it" };
+        let declared = if spec.secret(id).is_some() {
+            "already declared"
+        } else {
+            "declare it"
+        };
         format!(
             "build arg `{name}` carries what the BuildKit secret `{id}` is for; pass it with `--secret id={id},env={name}` instead ({declared} under [secrets]); build args end up in provenance"
         )
     };
     let mut out = Vec::new();
-    for arg in spec.build_args.iter().filter(|a| a.origin == ArgOrigin::Spec) {
+    for arg in spec
+        .build_args
+        .iter()
+        .filter(|a| a.origin == ArgOrigin::Spec)
+    {
         if let Some(id) = secret_in_name(&arg.name) {
-            out.push(Finding { detail: advice(&arg.name, id), span: spec.span(&format!("args.{}", arg.name)) });
+            out.push(Finding {
+                detail: advice(&arg.name, id),
+                span: spec.span(&format!("args.{}", arg.name)),
+            });
         }
     }
     for name in input.build_args.keys() {
-        let declared_in_spec = spec.build_arg(name).is_some_and(|a| a.origin == ArgOrigin::Spec);
+        let declared_in_spec = spec
+            .build_arg(name)
+            .is_some_and(|a| a.origin == ArgOrigin::Spec);
         if let (false, Some(id)) = (declared_in_spec, secret_in_name(name)) {
-            out.push(Finding { detail: advice(name, id), span: None });
+            out.push(Finding {
+                detail: advice(name, id),
+                span: None,
+            });
         }
     }
     out
@@ -280,9 +350,18 @@ fn unknown_build_arg(input: &LintInput<'_>) -> Vec<Finding> {
         .map(|name| {
             let help = match suggest::closest(name, declared.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),
-                None => format!("declare it under [args] in {} if the graph should read it", spec.file),
+                None => format!(
+                    "declare it under [args] in {} if the graph should read it",
+                    spec.file
+                ),
             };
-            Finding { detail: format!("build arg `{name}` is not declared by app `{}`: nothing reads it ({help})", spec.app), span: None }
+            Finding {
+                detail: format!(
+                    "build arg `{name}` is not declared by app `{}`: nothing reads it ({help})",
+                    spec.app
+                ),
+                span: None,
+            }
         })
         .collect()
 }

@@ -80,10 +80,15 @@ impl Table {
 pub(crate) enum SourceError {
     /// Line 1 is not a `# syntax=` directive; `found_at` is the 1-based line
     /// where a syntax directive was found instead, if any.
-    SyntaxLine { found_at: Option<usize> },
+    SyntaxLine {
+        found_at: Option<usize>,
+    },
     /// A syntax directive with nothing after `=`.
     EmptySyntax,
-    Toml { message: String, span: Range<usize> },
+    Toml {
+        message: String,
+        span: Range<usize>,
+    },
 }
 
 /// The parsed source: the frontend reference from line 1 and the root table.
@@ -98,7 +103,10 @@ pub(crate) struct Source {
 /// Like BuildKit, the directive name is case-insensitive and spaces around
 /// `=` are allowed.
 pub(crate) fn syntax_directive(line: &str) -> Option<&str> {
-    let rest = line.trim_start_matches('\u{feff}').strip_prefix('#')?.trim_start();
+    let rest = line
+        .trim_start_matches('\u{feff}')
+        .strip_prefix('#')?
+        .trim_start();
     let (name, value) = rest.split_once('=')?;
     if !name.trim_end().eq_ignore_ascii_case("syntax") {
         return None;
@@ -112,12 +120,19 @@ pub(crate) fn parse_source(text: &str) -> Result<Source, SourceError> {
         Some("") => return Err(SourceError::EmptySyntax),
         Some(reference) => reference.to_string(),
         None => {
-            let found_at = text.lines().position(|l| syntax_directive(l).is_some()).map(|i| i + 1);
+            let found_at = text
+                .lines()
+                .position(|l| syntax_directive(l).is_some())
+                .map(|i| i + 1);
             return Err(SourceError::SyntaxLine { found_at });
         }
     };
     let root = parse_toml(text)?;
-    Ok(Source { syntax, syntax_span: 0..first.len(), root })
+    Ok(Source {
+        syntax,
+        syntax_span: 0..first.len(),
+        root,
+    })
 }
 
 /// Any TOML text (no directive line) into its root table.
@@ -127,7 +142,10 @@ pub(crate) fn parse_toml(text: &str) -> Result<Table, SourceError> {
         span: e.span().unwrap_or(0..0),
     })?;
     Ok(match convert_item(document.as_item()) {
-        Some(Node { value: NodeValue::Table(table), .. }) => table,
+        Some(Node {
+            value: NodeValue::Table(table),
+            ..
+        }) => table,
         _ => Table::default(),
     })
 }
@@ -145,11 +163,15 @@ fn convert_item(item: &Item) -> Option<Node> {
                 })
                 .collect();
             let span = table.span().unwrap_or(0..0);
-            Some(Node { value: NodeValue::Table(sorted(entries)), span })
+            Some(Node {
+                value: NodeValue::Table(sorted(entries)),
+                span,
+            })
         }
-        Item::ArrayOfTables(array) => {
-            Some(Node { value: NodeValue::TableArray, span: array.span().unwrap_or(0..0) })
-        }
+        Item::ArrayOfTables(array) => Some(Node {
+            value: NodeValue::TableArray,
+            span: array.span().unwrap_or(0..0),
+        }),
     }
 }
 
@@ -181,7 +203,11 @@ fn entry(key: &str, key_span: Range<usize>, mut node: Node) -> Entry {
     if node.span == (0..0) {
         node.span = key_span.clone();
     }
-    Entry { key: key.to_string(), key_span, node }
+    Entry {
+        key: key.to_string(),
+        key_span,
+        node,
+    }
 }
 
 fn sorted(mut entries: Vec<Entry>) -> Table {
@@ -195,7 +221,10 @@ mod tests {
 
     #[test]
     fn syntax_directive_forms() {
-        assert_eq!(syntax_directive("# syntax=ghcr.io/a/b:1"), Some("ghcr.io/a/b:1"));
+        assert_eq!(
+            syntax_directive("# syntax=ghcr.io/a/b:1"),
+            Some("ghcr.io/a/b:1")
+        );
         assert_eq!(syntax_directive("#syntax = x "), Some("x"));
         assert_eq!(syntax_directive("# SYNTAX=x"), Some("x"));
         assert_eq!(syntax_directive("# syntax"), None);
@@ -211,24 +240,36 @@ mod tests {
         assert_eq!(keys, ["b", "a", "t"]);
         let a = source.root.get("a").unwrap();
         assert_eq!(&text[a.key_span.clone()], "a");
-        let NodeValue::Array(items) = &a.node.value else { panic!("array expected") };
+        let NodeValue::Array(items) = &a.node.value else {
+            panic!("array expected")
+        };
         assert_eq!(&text[items[1].span.clone()], "\"q\"");
         let t = source.root.get("t").unwrap();
         assert_eq!(&text[t.full_span()], "[t]");
-        let NodeValue::Table(t) = &t.node.value else { panic!("table expected") };
-        let NodeValue::Table(k) = &t.get("k").unwrap().node.value else { panic!("inline table expected") };
+        let NodeValue::Table(t) = &t.node.value else {
+            panic!("table expected")
+        };
+        let NodeValue::Table(k) = &t.get("k").unwrap().node.value else {
+            panic!("inline table expected")
+        };
         let inner: Vec<&str> = k.entries.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(inner, ["z", "y"]);
     }
 
     #[test]
     fn first_line_must_be_the_directive() {
-        assert!(matches!(parse_source("a = 1\n"), Err(SourceError::SyntaxLine { found_at: None })));
+        assert!(matches!(
+            parse_source("a = 1\n"),
+            Err(SourceError::SyntaxLine { found_at: None })
+        ));
         assert!(matches!(
             parse_source("a = 1\n# syntax=x\n"),
             Err(SourceError::SyntaxLine { found_at: Some(2) })
         ));
-        assert!(matches!(parse_source("# syntax=\n"), Err(SourceError::EmptySyntax)));
+        assert!(matches!(
+            parse_source("# syntax=\n"),
+            Err(SourceError::EmptySyntax)
+        ));
         match parse_source("# syntax=x\na = \"open\n") {
             Err(SourceError::Toml { span, .. }) => assert!(span.start >= 11),
             other => panic!("unexpected {other:?}"),

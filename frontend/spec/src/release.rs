@@ -81,15 +81,32 @@ pub fn load(text: &str) -> Result<ReleaseContract, Diagnostics> {
         Err(other) => unreachable!("parse_toml reads no directive line: {other:?}"),
     };
     let mut c = Checker::new(file, text);
-    let top = Scope { table: &root, path: String::new(), label: "the top level".to_string(), anchor: 0..0 };
+    let top = Scope {
+        table: &root,
+        path: String::new(),
+        label: "the top level".to_string(),
+        anchor: 0..0,
+    };
     c.unknown_keys(&top, &["registry", "apps"], &[]);
 
     let mut default_prefix = None;
-    if let Some(registry) = c.table(&top, "registry", Some("[registry] default-prefix = \"ghcr.io/<owner>/<repo>\"")) {
+    if let Some(registry) = c.table(
+        &top,
+        "registry",
+        Some("[registry] default-prefix = \"ghcr.io/<owner>/<repo>\""),
+    ) {
         c.unknown_keys(&registry, &["default-prefix"], &[]);
-        if let Some((prefix, range)) = c.string(&registry, "default-prefix", Some("default-prefix = \"ghcr.io/<owner>/<repo>\"")) {
+        if let Some((prefix, range)) = c.string(
+            &registry,
+            "default-prefix",
+            Some("default-prefix = \"ghcr.io/<owner>/<repo>\""),
+        ) {
             if let Some(problem) = prefix_problem(prefix) {
-                c.invalid(range, format!("default-prefix `{prefix}` {problem}"), "write `host[:port]/path`, e.g. `ghcr.io/tirosh-chain/guide`");
+                c.invalid(
+                    range,
+                    format!("default-prefix `{prefix}` {problem}"),
+                    "write `host[:port]/path`, e.g. `ghcr.io/tirosh-chain/guide`",
+                );
             } else {
                 default_prefix = Some(prefix.to_string());
             }
@@ -102,22 +119,47 @@ pub fn load(text: &str) -> Result<ReleaseContract, Diagnostics> {
         for entry in &apps_scope.table.entries {
             let app = entry.key.as_str();
             if !is_kebab_name(app) {
-                c.invalid(entry.key_span.clone(), format!("app name `{app}` is not a lower-case dashed name"), "use the directory name under apps/, e.g. `patient-risk-web`");
+                c.invalid(
+                    entry.key_span.clone(),
+                    format!("app name `{app}` is not a lower-case dashed name"),
+                    "use the directory name under apps/, e.g. `patient-risk-web`",
+                );
                 continue;
             }
-            let Some(scope) = c.table(&apps_scope, app, None) else { continue };
+            let Some(scope) = c.table(&apps_scope, app, None) else {
+                continue;
+            };
             c.unknown_keys(&scope, &["repository"], &[]);
-            let Some((repository, range)) = c.string(&scope, "repository", Some("repository = \"<name>\"")) else { continue };
+            let Some((repository, range)) =
+                c.string(&scope, "repository", Some("repository = \"<name>\""))
+            else {
+                continue;
+            };
             if !is_repository_name(repository) {
-                c.invalid(range, format!("`{repository}` is not a valid image repository name"), "use lower-case letters, digits and single `.`, `_`, `-` separators");
+                c.invalid(
+                    range,
+                    format!("`{repository}` is not a valid image repository name"),
+                    "use lower-case letters, digits and single `.`, `_`, `-` separators",
+                );
                 continue;
             }
             repositories.push((repository, range));
             let span = c.span(entry.full_span());
-            apps.insert(app.to_string(), ReleaseApp { app: app.to_string(), repository: repository.to_string(), span });
+            apps.insert(
+                app.to_string(),
+                ReleaseApp {
+                    app: app.to_string(),
+                    repository: repository.to_string(),
+                    span,
+                },
+            );
         }
         if apps.is_empty() && c.errors.is_empty() {
-            c.invalid(apps_scope.anchor.clone(), "no app is declared".to_string(), "add `[apps.<app>]` with `repository = \"<name>\"`");
+            c.invalid(
+                apps_scope.anchor.clone(),
+                "no app is declared".to_string(),
+                "add `[apps.<app>]` with `repository = \"<name>\"`",
+            );
         }
         c.duplicates("repository", &repositories);
     }
@@ -125,7 +167,10 @@ pub fn load(text: &str) -> Result<ReleaseContract, Diagnostics> {
     let mut problems = c.errors;
     problems.extend(c.unknown);
     match default_prefix {
-        Some(default_prefix) if problems.is_empty() => Ok(ReleaseContract { default_prefix, apps }),
+        Some(default_prefix) if problems.is_empty() => Ok(ReleaseContract {
+            default_prefix,
+            apps,
+        }),
         _ => Err(Diagnostics::sorted(problems)),
     }
 }
@@ -137,7 +182,10 @@ fn prefix_problem(prefix: &str) -> Option<&'static str> {
         Some("has a URL scheme")
     } else if prefix.ends_with('/') {
         Some("ends with `/`")
-    } else if prefix.chars().any(|c| c.is_whitespace() || c.is_ascii_uppercase()) {
+    } else if prefix
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_ascii_uppercase())
+    {
         Some("has spaces or upper-case letters")
     } else {
         None
@@ -153,9 +201,18 @@ pub fn embedded() -> Result<&'static ReleaseContract, &'static Diagnostics> {
 /// A diagnostic for a spec whose `image` cannot be checked because the
 /// embedded contract itself is broken.
 pub(crate) fn broken_contract(file: &str, span: Span, problems: &Diagnostics) -> Diagnostic {
-    let first = problems.first().map_or_else(String::new, ToString::to_string);
-    Diagnostic::new(file, span, codes::INVALID_VALUE, "the release contract compiled into the frontend is invalid")
-        .with_help(format!("fix {RELEASE_CONTRACT_PATH} and rebuild the frontend: {first}"))
+    let first = problems
+        .first()
+        .map_or_else(String::new, ToString::to_string);
+    Diagnostic::new(
+        file,
+        span,
+        codes::INVALID_VALUE,
+        "the release contract compiled into the frontend is invalid",
+    )
+    .with_help(format!(
+        "fix {RELEASE_CONTRACT_PATH} and rebuild the frontend: {first}"
+    ))
 }
 
 #[cfg(test)]
@@ -169,15 +226,30 @@ mod tests {
         let contract = load(GOOD).unwrap();
         assert_eq!(contract.default_prefix, "ghcr.io/o/r");
         assert_eq!(contract.apps.len(), 2);
-        assert_eq!(contract.image_name("api", None).as_deref(), Some("ghcr.io/o/r/api-server"));
-        assert_eq!(contract.image_name("api", Some("127.0.0.1:5000/")).as_deref(), Some("127.0.0.1:5000/api-server"));
+        assert_eq!(
+            contract.image_name("api", None).as_deref(),
+            Some("ghcr.io/o/r/api-server")
+        );
+        assert_eq!(
+            contract
+                .image_name("api", Some("127.0.0.1:5000/"))
+                .as_deref(),
+            Some("127.0.0.1:5000/api-server")
+        );
         assert_eq!(contract.image_name("nope", None), None);
-        assert_eq!(contract.app_for_repository("web").map(|a| a.app.as_str()), Some("web"));
+        assert_eq!(
+            contract.app_for_repository("web").map(|a| a.app.as_str()),
+            Some("web")
+        );
         assert_eq!(contract.app("web").unwrap().span.line, 4);
     }
 
     fn codes_of(text: &str) -> Vec<(usize, usize, &'static str)> {
-        load(text).unwrap_err().iter().map(|d| (d.line, d.column, d.code)).collect()
+        load(text)
+            .unwrap_err()
+            .iter()
+            .map(|d| (d.line, d.column, d.code))
+            .collect()
     }
 
     #[test]

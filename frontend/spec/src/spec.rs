@@ -58,7 +58,12 @@ impl AppSpec {
     pub fn resolve_build_args(&self, given: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         self.build_args
             .iter()
-            .map(|a| (a.name.clone(), given.get(&a.name).unwrap_or(&a.default).clone()))
+            .map(|a| {
+                (
+                    a.name.clone(),
+                    given.get(&a.name).unwrap_or(&a.default).clone(),
+                )
+            })
             .collect()
     }
 
@@ -74,7 +79,10 @@ impl AppSpec {
     /// The same spec with every span removed: two specs that say the same
     /// thing in a different layout or key order compare equal this way.
     pub fn without_spans(&self) -> AppSpec {
-        AppSpec { spans: Spans::default(), ..self.clone() }
+        AppSpec {
+            spans: Spans::default(),
+            ..self.clone()
+        }
     }
 }
 
@@ -94,7 +102,12 @@ pub enum Graph {
 }
 
 impl Graph {
-    pub const ALL: [Graph; 4] = [Graph::PythonApi, Graph::WebSpa, Graph::GoOperator, Graph::MkdocsSite];
+    pub const ALL: [Graph; 4] = [
+        Graph::PythonApi,
+        Graph::WebSpa,
+        Graph::GoOperator,
+        Graph::MkdocsSite,
+    ];
 
     /// The name written in a spec's `graph` key.
     pub fn name(self) -> &'static str {
@@ -271,7 +284,13 @@ pub const COMMON_BUILD_ARGS: &[(&str, &str, &str)] = &[
 /// Build args that BuildKit, buildx or the proxy conventions pass and that
 /// no spec declares: never reported as unknown.
 pub fn is_reserved_build_arg(name: &str) -> bool {
-    const PROXIES: [&str; 5] = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
+    const PROXIES: [&str; 5] = [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "FTP_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+    ];
     name.starts_with("BUILDKIT_")
         || name.starts_with("BUILDX_")
         || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
@@ -322,7 +341,9 @@ impl SecretId {
     /// how that app uses it).
     pub fn purpose(self) -> &'static str {
         match self {
-            SecretId::HostCaBundle => "PEM CA bundle trusted by steps that reach package registries",
+            SecretId::HostCaBundle => {
+                "PEM CA bundle trusted by steps that reach package registries"
+            }
             SecretId::UvIndexUsername => "user name for a private Python package index (uv)",
             SecretId::UvIndexPassword => "password for a private Python package index (uv)",
             SecretId::NpmToken => "auth token for a private npm registry",

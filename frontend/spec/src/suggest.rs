@@ -4,7 +4,13 @@
 /// substitutions and swaps of two neighbours each count one), by characters,
 /// ignoring ASCII case and treating `-` and `_` as the same character.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let norm = |c: char| if c == '_' { '-' } else { c.to_ascii_lowercase() };
+    let norm = |c: char| {
+        if c == '_' {
+            '-'
+        } else {
+            c.to_ascii_lowercase()
+        }
+    };
     let a: Vec<char> = a.chars().map(norm).collect();
     let b: Vec<char> = b.chars().map(norm).collect();
     // d[i][j] = distance between a[..i] and b[..j]
@@ -18,7 +24,9 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[i - 2][j - 2] + 1);
             }
@@ -45,7 +53,9 @@ where
         .map(|(_, c)| c);
     let lower = word.to_ascii_lowercase();
     near.or_else(|| {
-        (lower.chars().count() >= 3).then(|| candidates.iter().copied().find(|c| c.starts_with(&lower))).flatten()
+        (lower.chars().count() >= 3)
+            .then(|| candidates.iter().copied().find(|c| c.starts_with(&lower)))
+            .flatten()
     })
 }
 

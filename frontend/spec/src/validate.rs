@@ -12,13 +12,32 @@ use crate::diagnostic::{codes, Diagnostic, Span};
 use crate::node::{parse_source, SourceError};
 use crate::release;
 use crate::spec::{
-    AppSpec, ArgOrigin, BuildArg, Graph, GraphSettings, Platform, Runtime, SecretDecl, SecretId, COMMON_BUILD_ARGS,
+    AppSpec, ArgOrigin, BuildArg, Graph, GraphSettings, Platform, Runtime, SecretDecl, SecretId,
+    COMMON_BUILD_ARGS,
 };
 use crate::suggest;
 
-const TOP_KEYS: [&str; 10] =
-    ["app", "graph", "description", "image", "platforms", "packages", "runtime", "build", "args", "secrets"];
-const RUNTIME_KEYS: [&str; 7] = ["port", "probe-port", "health", "readiness", "migrations", "user", "group"];
+const TOP_KEYS: [&str; 10] = [
+    "app",
+    "graph",
+    "description",
+    "image",
+    "platforms",
+    "packages",
+    "runtime",
+    "build",
+    "args",
+    "secrets",
+];
+const RUNTIME_KEYS: [&str; 7] = [
+    "port",
+    "probe-port",
+    "health",
+    "readiness",
+    "migrations",
+    "user",
+    "group",
+];
 const ARG_KEYS: [&str; 2] = ["default", "description"];
 
 /// Keys that are valid in a table other than the one they were written in.
@@ -54,29 +73,67 @@ pub(crate) fn validate(file: &str, text: &str) -> Outcome {
         Ok(source) => source,
         Err(e) => {
             source_error(&mut c, text, e);
-            return Outcome { spec: None, errors: c.errors, unknown: c.unknown };
+            return Outcome {
+                spec: None,
+                errors: c.errors,
+                unknown: c.unknown,
+            };
         }
     };
     let syntax_span = c.span(source.syntax_span.clone());
     c.spans.insert("syntax".to_string(), syntax_span);
-    let anchor = source.root.entries.first().map_or(source.syntax_span.clone(), |e| e.key_span.clone());
-    let top = Scope { table: &source.root, path: String::new(), label: "the top level".to_string(), anchor };
+    let anchor = source
+        .root
+        .entries
+        .first()
+        .map_or(source.syntax_span.clone(), |e| e.key_span.clone());
+    let top = Scope {
+        table: &source.root,
+        path: String::new(),
+        label: "the top level".to_string(),
+        anchor,
+    };
     c.unknown_keys(&top, &TOP_KEYS, &ELSEWHERE);
 
     let app = app_name(&mut c, &top);
     let graph = graph(&mut c, &top);
-    let description = c.text(&top, "description", Some("description = \"<one line>\"")).map(|(d, _)| d.to_string());
+    let description = c
+        .text(&top, "description", Some("description = \"<one line>\""))
+        .map(|(d, _)| d.to_string());
     let image = image(&mut c, &top, app.as_ref());
     let platforms = platforms(&mut c, &top);
     let packages = packages(&mut c, &top);
-    let runtime = c.table(&top, "runtime", Some("[runtime] with port, health, readiness, migrations and user")).and_then(|scope| runtime(&mut c, &scope));
+    let runtime = c
+        .table(
+            &top,
+            "runtime",
+            Some("[runtime] with port, health, readiness, migrations and user"),
+        )
+        .and_then(|scope| runtime(&mut c, &scope));
     let build = c
-        .table(&top, "build", Some("[build] with the settings of the graph"))
-        .and_then(|scope| graph.and_then(|g| build_settings(&mut c, &scope, g, packages.as_deref())));
+        .table(
+            &top,
+            "build",
+            Some("[build] with the settings of the graph"),
+        )
+        .and_then(|scope| {
+            graph.and_then(|g| build_settings(&mut c, &scope, g, packages.as_deref()))
+        });
     let build_args = build_args(&mut c, &top);
     let secrets = secrets(&mut c, &top);
 
-    let spec = match (app, graph, description, image, platforms, packages, runtime, build, build_args, secrets) {
+    let spec = match (
+        app,
+        graph,
+        description,
+        image,
+        platforms,
+        packages,
+        runtime,
+        build,
+        build_args,
+        secrets,
+    ) {
         (
             Some((app, _)),
             Some(graph),
@@ -105,13 +162,19 @@ pub(crate) fn validate(file: &str, text: &str) -> Outcome {
         }),
         _ => None,
     };
-    Outcome { spec, errors: c.errors, unknown: c.unknown }
+    Outcome {
+        spec,
+        errors: c.errors,
+        unknown: c.unknown,
+    }
 }
 
 fn source_error(c: &mut Checker<'_>, text: &str, error: SourceError) {
     let example = "# syntax=ghcr.io/tirosh-chain/guide/llb-frontend:0.1.0";
     match error {
-        SourceError::SyntaxLine { found_at: Some(line) } => {
+        SourceError::SyntaxLine {
+            found_at: Some(line),
+        } => {
             let span = Span::line_of(text, line);
             c.errors.push(
                 Diagnostic::new(c.file, span, codes::SYNTAX_LINE, format!("the `# syntax=` line must be line 1, found on line {line}"))
@@ -120,14 +183,24 @@ fn source_error(c: &mut Checker<'_>, text: &str, error: SourceError) {
         }
         SourceError::SyntaxLine { found_at: None } => {
             c.errors.push(
-                Diagnostic::new(c.file, Span::line_of(text, 1), codes::SYNTAX_LINE, "missing `# syntax=` line: an app spec must start with it")
-                    .with_help(format!("add `{example}` as line 1")),
+                Diagnostic::new(
+                    c.file,
+                    Span::line_of(text, 1),
+                    codes::SYNTAX_LINE,
+                    "missing `# syntax=` line: an app spec must start with it",
+                )
+                .with_help(format!("add `{example}` as line 1")),
             );
         }
         SourceError::EmptySyntax => {
             c.errors.push(
-                Diagnostic::new(c.file, Span::line_of(text, 1), codes::SYNTAX_LINE, "the `# syntax=` line names no frontend image")
-                    .with_help(format!("write `{example}`")),
+                Diagnostic::new(
+                    c.file,
+                    Span::line_of(text, 1),
+                    codes::SYNTAX_LINE,
+                    "the `# syntax=` line names no frontend image",
+                )
+                .with_help(format!("write `{example}`")),
             );
         }
         SourceError::Toml { message, span } => {
@@ -139,12 +212,20 @@ fn source_error(c: &mut Checker<'_>, text: &str, error: SourceError) {
 fn app_name(c: &mut Checker<'_>, top: &Scope<'_>) -> Option<(String, Range<usize>)> {
     let (app, range) = c.string(top, "app", Some("app = \"<directory name under apps/>\""))?;
     if !is_kebab_name(app) {
-        c.invalid(range, format!("app name `{app}` is not a lower-case dashed name"), "use the directory name under apps/, e.g. `patient-risk-web`");
+        c.invalid(
+            range,
+            format!("app name `{app}` is not a lower-case dashed name"),
+            "use the directory name under apps/, e.g. `patient-risk-web`",
+        );
         return None;
     }
     if let Some(dir) = app_dir_of(c.file) {
         if dir != app {
-            c.invalid(range, format!("app `{app}` is declared in the spec of `apps/{dir}`"), format!("set `app = \"{dir}\"` or move the spec to apps/{app}/"));
+            c.invalid(
+                range,
+                format!("app `{app}` is declared in the spec of `apps/{dir}`"),
+                format!("set `app = \"{dir}\"` or move the spec to apps/{app}/"),
+            );
             return None;
         }
     }
@@ -170,8 +251,16 @@ fn graph(c: &mut Checker<'_>, top: &Scope<'_>) -> Option<Graph> {
     graph
 }
 
-fn image(c: &mut Checker<'_>, top: &Scope<'_>, app: Option<&(String, Range<usize>)>) -> Option<String> {
-    let (image, range) = c.string(top, "image", Some("image = \"<repository from contracts/release.toml>\""))?;
+fn image(
+    c: &mut Checker<'_>,
+    top: &Scope<'_>,
+    app: Option<&(String, Range<usize>)>,
+) -> Option<String> {
+    let (image, range) = c.string(
+        top,
+        "image",
+        Some("image = \"<repository from contracts/release.toml>\""),
+    )?;
     if !is_repository_name(image) {
         c.invalid(range, format!("`{image}` is not a valid image repository name"), "use lower-case letters, digits and single `.`, `_`, `-` separators, without registry or tag");
         return None;
@@ -188,11 +277,22 @@ fn image(c: &mut Checker<'_>, top: &Scope<'_>, app: Option<&(String, Range<usize
     let (app, app_range) = app?;
     match contract.app(app) {
         None => {
-            c.invalid(app_range.clone(), format!("app `{app}` is not declared in {path}"), format!("add `[apps.{app}]` with `repository = \"{image}\"` to {path}"));
+            c.invalid(
+                app_range.clone(),
+                format!("app `{app}` is not declared in {path}"),
+                format!("add `[apps.{app}]` with `repository = \"{image}\"` to {path}"),
+            );
             None
         }
         Some(entry) if entry.repository != image => {
-            c.invalid(range, format!("image `{image}` is not the repository {path} declares for app `{app}` (`{}`)", entry.repository), format!("set `image = \"{}\"`, or change {path}", entry.repository));
+            c.invalid(
+                range,
+                format!(
+                    "image `{image}` is not the repository {path} declares for app `{app}` (`{}`)",
+                    entry.repository
+                ),
+                format!("set `image = \"{}\"`, or change {path}", entry.repository),
+            );
             None
         }
         Some(_) => Some(image.to_string()),
@@ -203,52 +303,50 @@ fn platforms(c: &mut Checker<'_>, top: &Scope<'_>) -> Option<Vec<Platform>> {
     if top.table.get("platforms").is_none() {
         return Some(Platform::ALL.to_vec());
     }
-    let items = c.string_array(top, "platforms", None)?;
-    if items.is_empty() {
-        let range = top.table.get("platforms").map(|e| e.node.span.clone()).unwrap_or_default();
-        c.invalid(range, "`platforms` is empty".to_string(), "list at least one, e.g. `[\"linux/amd64\", \"linux/arm64\"]`, or remove the key for both");
-        return None;
-    }
-    let mut out = Vec::new();
-    let mut ok = c.duplicates("platforms", &items);
-    for (name, range) in &items {
-        match Platform::from_name(name) {
-            Some(p) => out.push(p),
-            None => {
-                let help = suggest::help_for(name, Platform::ALL.iter().map(|p| p.name()));
-                c.invalid(range.clone(), format!("unknown platform `{name}`"), help);
-                ok = false;
-            }
-        }
-    }
-    ok.then_some(out)
+    let empty =
+        "list at least one, e.g. `[\"linux/amd64\", \"linux/arm64\"]`, or remove the key for both";
+    let names = c.list(top, "platforms", None, Some(empty), |name| {
+        let help = suggest::help_for(name, Platform::ALL.iter().map(|p| p.name()));
+        Platform::from_name(name)
+            .is_none()
+            .then(|| (format!("unknown platform `{name}`"), help))
+    })?;
+    names.into_iter().map(Platform::from_name).collect()
 }
 
 fn packages(c: &mut Checker<'_>, top: &Scope<'_>) -> Option<Vec<String>> {
-    if top.table.get("packages").is_none() {
-        return Some(Vec::new());
-    }
-    let items = c.string_array(top, "packages", None)?;
-    let mut ok = c.duplicates("packages", &items);
-    for (path, range) in &items {
+    let paths = c.list(top, "packages", None, None, |path| {
         let name = path.strip_prefix("packages/").unwrap_or("");
-        if !is_repo_path(path) || name.is_empty() || name.contains('/') {
-            c.invalid(range.clone(), format!("`{path}` is not a package path"), "write `packages/<name>`: a directory directly under packages/");
-            ok = false;
-        }
-    }
-    ok.then(|| items.iter().map(|(p, _)| p.to_string()).collect())
+        let bad = !is_repo_path(path) || name.is_empty() || name.contains('/');
+        bad.then(|| {
+            let help = "write `packages/<name>`: a directory directly under packages/";
+            (format!("`{path}` is not a package path"), help.to_string())
+        })
+    })?;
+    Some(owned(paths))
+}
+
+fn owned(items: Vec<&str>) -> Vec<String> {
+    items.into_iter().map(str::to_string).collect()
 }
 
 fn runtime(c: &mut Checker<'_>, scope: &Scope<'_>) -> Option<Runtime> {
     c.unknown_keys(scope, &RUNTIME_KEYS, &[]);
     let main_port = port(c, scope, "port", Some("port = 8080"));
-    let probe_port = if scope.table.get("probe-port").is_some() { port(c, scope, "probe-port", None) } else { main_port };
+    let probe_port = if scope.table.get("probe-port").is_some() {
+        port(c, scope, "probe-port", None)
+    } else {
+        main_port
+    };
     let health = http_path(c, scope, "health", "health = \"/healthz\"");
     let readiness = http_path(c, scope, "readiness", "readiness = \"/readyz\"");
     let migrations = c.boolean(scope, "migrations", Some("migrations = false"));
     let user = id(c, scope, "user", Some("user = 10001"), 1);
-    let group = if scope.table.get("group").is_some() { id(c, scope, "group", None, 0) } else { user };
+    let group = if scope.table.get("group").is_some() {
+        id(c, scope, "group", None, 0)
+    } else {
+        user
+    };
     Some(Runtime {
         port: main_port?,
         probe_port: probe_port?,
@@ -269,7 +367,11 @@ fn port(c: &mut Checker<'_>, scope: &Scope<'_>, key: &str, required: Option<&str
             None
         }
         _ => {
-            c.invalid(range, format!("{key} {value} is not a TCP port"), "use a port from 1024 to 65535, e.g. 8080");
+            c.invalid(
+                range,
+                format!("{key} {value} is not a TCP port"),
+                "use a port from 1024 to 65535, e.g. 8080",
+            );
             None
         }
     }
@@ -277,20 +379,33 @@ fn port(c: &mut Checker<'_>, scope: &Scope<'_>, key: &str, required: Option<&str
 
 fn http_path(c: &mut Checker<'_>, scope: &Scope<'_>, key: &str, example: &str) -> Option<String> {
     let (path, range) = c.string(scope, key, Some(example))?;
-    let clean = path.starts_with('/') && path.bytes().all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#');
+    let clean = path.starts_with('/')
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#');
     if !clean {
         let help = if !path.starts_with('/') && !path.is_empty() {
             format!("start it with `/`: `\"/{}\"`", path.trim())
         } else {
             format!("write an absolute URL path without query or spaces, e.g. `{example}`")
         };
-        c.invalid(range, format!("{key} path `{path}` is not an absolute URL path"), help);
+        c.invalid(
+            range,
+            format!("{key} path `{path}` is not an absolute URL path"),
+            help,
+        );
         return None;
     }
     Some(path.to_string())
 }
 
-fn id(c: &mut Checker<'_>, scope: &Scope<'_>, key: &str, required: Option<&str>, min: u32) -> Option<u32> {
+fn id(
+    c: &mut Checker<'_>,
+    scope: &Scope<'_>,
+    key: &str,
+    required: Option<&str>,
+    min: u32,
+) -> Option<u32> {
     let (value, range) = c.integer(scope, key, required)?;
     match u32::try_from(value) {
         Ok(v) if v >= min && v <= i32::MAX as u32 => Some(v),
@@ -299,100 +414,137 @@ fn id(c: &mut Checker<'_>, scope: &Scope<'_>, key: &str, required: Option<&str>,
             None
         }
         _ => {
-            c.invalid(range, format!("{key} {value} is not a valid numeric id"), "use a number from 1 to 2147483647");
+            c.invalid(
+                range,
+                format!("{key} {value} is not a valid numeric id"),
+                "use a number from 1 to 2147483647",
+            );
             None
         }
     }
 }
 
-fn build_settings(c: &mut Checker<'_>, scope: &Scope<'_>, graph: Graph, packages: Option<&[String]>) -> Option<GraphSettings> {
+fn build_settings(
+    c: &mut Checker<'_>,
+    scope: &Scope<'_>,
+    graph: Graph,
+    packages: Option<&[String]>,
+) -> Option<GraphSettings> {
     let allowed = graph.build_keys();
     c.unknown_keys(scope, allowed, &[]);
     // Name the graph in unknown-key messages: the allowed keys depend on it.
-    for d in c.unknown.iter_mut().filter(|d| d.message.ends_with("in [build]")) {
+    for d in c
+        .unknown
+        .iter_mut()
+        .filter(|d| d.message.ends_with("in [build]"))
+    {
         d.message = format!("{} for graph `{graph}`", d.message);
     }
     match graph {
-        Graph::PythonApi => {
-            let wheel = c.string(scope, "wheel", Some("wheel = \"packages/<pyo3 package>\"")).and_then(|(wheel, range)| {
-                if packages.is_some_and(|p| !p.iter().any(|p| p == wheel)) {
-                    c.invalid(range, format!("wheel package `{wheel}` is not listed in `packages`"), format!("add \"{wheel}\" to `packages`"));
-                    return None;
-                }
-                Some(wheel.to_string())
-            });
-            let imports = c.string_array(scope, "smoke-imports", Some("smoke-imports = [\"<module>\"]")).and_then(|items| {
-                let mut ok = !items.is_empty();
-                if items.is_empty() {
-                    let range = scope.table.get("smoke-imports").map(|e| e.node.span.clone()).unwrap_or_default();
-                    c.invalid(range, "`smoke-imports` is empty".to_string(), "name at least the wheel's module, e.g. `[\"patient_signal\"]`");
-                }
-                for (module, range) in &items {
-                    if !is_python_module(module) {
-                        c.invalid(range.clone(), format!("`{module}` is not a Python module name"), "use a dotted name of identifiers, e.g. `patient_signal`");
-                        ok = false;
-                    }
-                }
-                ok.then(|| items.iter().map(|(m, _)| m.to_string()).collect())
-            });
-            Some(GraphSettings::PythonApi { wheel: wheel?, smoke_imports: imports? })
-        }
-        Graph::WebSpa => {
-            let (name, range) = c.string(scope, "npm-workspace", Some("npm-workspace = \"<package name>\""))?;
-            if !is_npm_name(name) {
-                c.invalid(range, format!("`{name}` is not an npm package name"), "use the `name` of the workspace's package.json, e.g. `patient-risk-web`");
-                return None;
-            }
-            Some(GraphSettings::WebSpa { npm_workspace: name.to_string() })
-        }
-        Graph::GoOperator => {
-            let (pkg, range) = c.string(scope, "main-package", Some("main-package = \"./cmd/manager\""))?;
-            let rest = pkg.strip_prefix("./").unwrap_or("");
-            if !(pkg == "." || is_repo_path(rest)) {
-                c.invalid(range, format!("`{pkg}` is not a Go package path relative to the app"), "write it as `go build` takes it from the app directory, e.g. `./cmd/manager`");
-                return None;
-            }
-            Some(GraphSettings::GoOperator { main_package: pkg.to_string() })
-        }
-        Graph::MkdocsSite => {
-            let configs = c.string_array(scope, "configs", Some("configs = [\"<path>/mkdocs.yml\"]")).and_then(|items| {
-                let mut ok = c.duplicates("configs", &items);
-                if items.is_empty() {
-                    let range = scope.table.get("configs").map(|e| e.node.span.clone()).unwrap_or_default();
-                    c.invalid(range, "`configs` is empty".to_string(), "list the mkdocs.yml of every site");
-                    ok = false;
-                }
-                for (path, range) in &items {
-                    if !is_repo_path(path) || !(path.ends_with(".yml") || path.ends_with(".yaml")) {
-                        c.invalid(range.clone(), format!("`{path}` is not a repository path of a mkdocs YAML file"), "write a path from the repo root ending in .yml, e.g. `apps/dev-guide-docs/mkdocs.yml`");
-                        ok = false;
-                    }
-                }
-                ok.then(|| items.iter().map(|(p, _)| p.to_string()).collect())
-            });
-            let sources = if scope.table.get("sources").is_some() {
-                c.string_array(scope, "sources", None).and_then(|items| {
-                    let mut ok = c.duplicates("sources", &items);
-                    for (path, range) in &items {
-                        if !is_repo_path(path) {
-                            c.invalid(range.clone(), format!("`{path}` is not a repository path"), "write a relative path from the repo root without `..` or a trailing `/`, e.g. `docs`");
-                            ok = false;
-                        }
-                    }
-                    ok.then(|| items.iter().map(|(p, _)| p.to_string()).collect())
-                })
-            } else {
-                Some(Vec::new())
-            };
-            Some(GraphSettings::MkdocsSite { configs: configs?, sources: sources? })
-        }
+        Graph::PythonApi => python_api(c, scope, packages),
+        Graph::WebSpa => web_spa(c, scope),
+        Graph::GoOperator => go_operator(c, scope),
+        Graph::MkdocsSite => mkdocs_site(c, scope),
     }
+}
+
+fn python_api(
+    c: &mut Checker<'_>,
+    scope: &Scope<'_>,
+    packages: Option<&[String]>,
+) -> Option<GraphSettings> {
+    let wheel = c
+        .string(scope, "wheel", Some("wheel = \"packages/<pyo3 package>\""))
+        .and_then(|(wheel, range)| {
+            if packages.is_some_and(|p| !p.iter().any(|p| p == wheel)) {
+                let message = format!("wheel package `{wheel}` is not listed in `packages`");
+                c.invalid(range, message, format!("add \"{wheel}\" to `packages`"));
+                return None;
+            }
+            Some(wheel.to_string())
+        });
+    let example = Some("smoke-imports = [\"<module>\"]");
+    let empty = Some("name at least the wheel's module, e.g. `[\"patient_signal\"]`");
+    let imports = c.list(scope, "smoke-imports", example, empty, |module| {
+        let help = "use a dotted name of identifiers, e.g. `patient_signal`";
+        (!is_python_module(module)).then(|| {
+            (
+                format!("`{module}` is not a Python module name"),
+                help.to_string(),
+            )
+        })
+    });
+    Some(GraphSettings::PythonApi {
+        wheel: wheel?,
+        smoke_imports: owned(imports?),
+    })
+}
+
+fn web_spa(c: &mut Checker<'_>, scope: &Scope<'_>) -> Option<GraphSettings> {
+    let (name, range) = c.string(
+        scope,
+        "npm-workspace",
+        Some("npm-workspace = \"<package name>\""),
+    )?;
+    if !is_npm_name(name) {
+        let help = "use the `name` of the workspace's package.json, e.g. `patient-risk-web`";
+        c.invalid(range, format!("`{name}` is not an npm package name"), help);
+        return None;
+    }
+    Some(GraphSettings::WebSpa {
+        npm_workspace: name.to_string(),
+    })
+}
+
+fn go_operator(c: &mut Checker<'_>, scope: &Scope<'_>) -> Option<GraphSettings> {
+    let (pkg, range) = c.string(
+        scope,
+        "main-package",
+        Some("main-package = \"./cmd/manager\""),
+    )?;
+    let rest = pkg.strip_prefix("./").unwrap_or("");
+    if !(pkg == "." || is_repo_path(rest)) {
+        let help = "write it as `go build` takes it from the app directory, e.g. `./cmd/manager`";
+        c.invalid(
+            range,
+            format!("`{pkg}` is not a Go package path relative to the app"),
+            help,
+        );
+        return None;
+    }
+    Some(GraphSettings::GoOperator {
+        main_package: pkg.to_string(),
+    })
+}
+
+fn mkdocs_site(c: &mut Checker<'_>, scope: &Scope<'_>) -> Option<GraphSettings> {
+    let example = Some("configs = [\"<path>/mkdocs.yml\"]");
+    let configs = c.list(scope, "configs", example, Some("list the mkdocs.yml of every site"), |path| {
+        let yaml = path.ends_with(".yml") || path.ends_with(".yaml");
+        (!is_repo_path(path) || !yaml).then(|| {
+            let help = "write a path from the repo root ending in .yml, e.g. `apps/dev-guide-docs/mkdocs.yml`";
+            (format!("`{path}` is not a repository path of a mkdocs YAML file"), help.to_string())
+        })
+    });
+    let sources = c.list(scope, "sources", None, None, |path| {
+        (!is_repo_path(path)).then(|| {
+            let help = "write a relative path from the repo root without `..` or a trailing `/`, e.g. `docs`";
+            (format!("`{path}` is not a repository path"), help.to_string())
+        })
+    });
+    Some(GraphSettings::MkdocsSite {
+        configs: owned(configs?),
+        sources: owned(sources?),
+    })
 }
 
 fn is_python_module(name: &str) -> bool {
     name.split('.').all(|part| {
         let mut chars = part.chars();
-        chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
     })
 }
 
@@ -401,10 +553,16 @@ fn is_npm_name(name: &str) -> bool {
         !part.is_empty()
             && !part.starts_with('.')
             && !part.starts_with('_')
-            && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+            && part.bytes().all(|b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'-' | b'.' | b'_' | b'~')
+            })
     };
     match name.strip_prefix('@') {
-        Some(scoped) => scoped.split_once('/').is_some_and(|(scope, pkg)| ok_part(scope) && ok_part(pkg)),
+        Some(scoped) => scoped
+            .split_once('/')
+            .is_some_and(|(scope, pkg)| ok_part(scope) && ok_part(pkg)),
         None => ok_part(name) && name.len() <= 214,
     }
 }
@@ -412,7 +570,8 @@ fn is_npm_name(name: &str) -> bool {
 /// `[A-Z][A-Z0-9_]*`
 pub(crate) fn is_build_arg_name(name: &str) -> bool {
     let mut bytes = name.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_uppercase()) && bytes.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    bytes.next().is_some_and(|b| b.is_ascii_uppercase())
+        && bytes.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn build_args(c: &mut Checker<'_>, top: &Scope<'_>) -> Option<Vec<BuildArg>> {
@@ -437,19 +596,38 @@ fn build_args(c: &mut Checker<'_>, top: &Scope<'_>) -> Option<Vec<BuildArg>> {
         let name = entry.key.as_str();
         if !is_build_arg_name(name) {
             let upper = name.to_ascii_uppercase().replace(['-', '.'], "_");
-            let help = if is_build_arg_name(&upper) { format!("write it as `{upper}`") } else { "use upper-case letters, digits and `_`, starting with a letter".to_string() };
-            c.invalid(entry.key_span.clone(), format!("build arg name `{name}` does not match [A-Z][A-Z0-9_]*"), help);
+            let help = if is_build_arg_name(&upper) {
+                format!("write it as `{upper}`")
+            } else {
+                "use upper-case letters, digits and `_`, starting with a letter".to_string()
+            };
+            c.invalid(
+                entry.key_span.clone(),
+                format!("build arg name `{name}` does not match [A-Z][A-Z0-9_]*"),
+                help,
+            );
             ok = false;
             continue;
         }
         if name.starts_with("BUILDKIT_") || name.starts_with("BUILDX_") {
-            c.invalid(entry.key_span.clone(), format!("`{name}` is reserved for BuildKit and buildx"), "pick a name without the BUILDKIT_/BUILDX_ prefix");
+            c.invalid(
+                entry.key_span.clone(),
+                format!("`{name}` is reserved for BuildKit and buildx"),
+                "pick a name without the BUILDKIT_/BUILDX_ prefix",
+            );
             ok = false;
             continue;
         }
         if let Some(common) = args.get(name).filter(|a| a.origin == ArgOrigin::Common) {
-            let message = format!("`{name}` is a build arg every app already has (default `{}`)", common.default);
-            c.invalid(entry.key_span.clone(), message, "remove it from [args]; see docs/app-spec.md#common-build-args");
+            let message = format!(
+                "`{name}` is a build arg every app already has (default `{}`)",
+                common.default
+            );
+            c.invalid(
+                entry.key_span.clone(),
+                message,
+                "remove it from [args]; see docs/app-spec.md#common-build-args",
+            );
             ok = false;
             continue;
         }
@@ -459,14 +637,26 @@ fn build_args(c: &mut Checker<'_>, top: &Scope<'_>) -> Option<Vec<BuildArg>> {
         };
         c.unknown_keys(&arg_scope, &ARG_KEYS, &[]);
         let default = if arg_scope.table.get("default").is_some() {
-            c.string(&arg_scope, "default", None).map(|(d, _)| d.to_string())
+            c.string(&arg_scope, "default", None)
+                .map(|(d, _)| d.to_string())
         } else {
             Some(String::new())
         };
-        let description = c.text(&arg_scope, "description", Some("description = \"<what it changes>\"")).map(|(d, _)| d.to_string());
+        let description = c
+            .text(
+                &arg_scope,
+                "description",
+                Some("description = \"<what it changes>\""),
+            )
+            .map(|(d, _)| d.to_string());
         match (default, description) {
             (Some(default), Some(description)) => {
-                let arg = BuildArg { name: name.to_string(), default, description, origin: ArgOrigin::Spec };
+                let arg = BuildArg {
+                    name: name.to_string(),
+                    default,
+                    description,
+                    origin: ArgOrigin::Spec,
+                };
                 args.insert(name.to_string(), arg);
             }
             _ => ok = false,
@@ -485,12 +675,19 @@ fn secrets(c: &mut Checker<'_>, top: &Scope<'_>) -> Option<Vec<SecretDecl>> {
     for entry in &scope.table.entries {
         let Some(id) = SecretId::from_id(&entry.key) else {
             let help = suggest::help_for(&entry.key, SecretId::ALL.iter().map(|s| s.as_str()));
-            c.invalid(entry.key_span.clone(), format!("unknown secret id `{}`", entry.key), help);
+            c.invalid(
+                entry.key_span.clone(),
+                format!("unknown secret id `{}`", entry.key),
+                help,
+            );
             ok = false;
             continue;
         };
         match c.text(&scope, &entry.key, None) {
-            Some((description, _)) => out.push(SecretDecl { id, description: description.to_string() }),
+            Some((description, _)) => out.push(SecretDecl {
+                id,
+                description: description.to_string(),
+            }),
             None => ok = false,
         }
     }
@@ -516,7 +713,10 @@ mod tests {
         assert!(is_npm_name("@scope/pkg"));
         assert!(!is_npm_name("Patient"));
         assert!(!is_npm_name("@scope"));
-        assert_eq!(app_dir_of("apps/patient-risk-web/Dockerfile"), Some("patient-risk-web"));
+        assert_eq!(
+            app_dir_of("apps/patient-risk-web/Dockerfile"),
+            Some("patient-risk-web")
+        );
         assert_eq!(app_dir_of("/work/main/apps/x/Dockerfile"), Some("x"));
         assert_eq!(app_dir_of("Dockerfile"), None);
     }

@@ -10,11 +10,17 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-const APPS: [&str; 4] = ["patient-risk-python-api", "patient-risk-web", "risk-monitor-operator", "dev-guide-docs"];
+const APPS: [&str; 4] = [
+    "patient-risk-python-api",
+    "patient-risk-web",
+    "risk-monitor-operator",
+    "dev-guide-docs",
+];
 
 fn load(app: &str) -> (String, String) {
     let file = format!("apps/{app}/Dockerfile");
-    let text = std::fs::read_to_string(repo_root().join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let text =
+        std::fs::read_to_string(repo_root().join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     (file, text)
 }
 
@@ -29,13 +35,29 @@ fn every_spec_parses_with_the_canonical_syntax_line_and_both_platforms() {
         let spec = spec(app);
         assert_eq!(spec.app, app);
         assert_eq!(spec.syntax, app_spec::FRONTEND_IMAGE);
-        assert_eq!(spec.platforms, vec![Platform::LinuxAmd64, Platform::LinuxArm64]);
+        assert_eq!(
+            spec.platforms,
+            vec![Platform::LinuxAmd64, Platform::LinuxArm64]
+        );
         assert_ne!(spec.runtime.user, 0);
         assert_eq!(spec.runtime.health, "/healthz");
         assert_eq!(spec.runtime.readiness, "/readyz");
-        assert!(spec.secret(SecretId::HostCaBundle).is_some(), "{app} must declare host_ca_bundle");
-        for common in ["VERSION", "REVISION", "SOURCE_DATE_EPOCH", "BASE_IMAGES", "BASE_IMAGES_REGISTRY"] {
-            assert_eq!(spec.build_arg(common).map(|a| a.origin), Some(ArgOrigin::Common), "{app}: {common}");
+        assert!(
+            spec.secret(SecretId::HostCaBundle).is_some(),
+            "{app} must declare host_ca_bundle"
+        );
+        for common in [
+            "VERSION",
+            "REVISION",
+            "SOURCE_DATE_EPOCH",
+            "BASE_IMAGES",
+            "BASE_IMAGES_REGISTRY",
+        ] {
+            assert_eq!(
+                spec.build_arg(common).map(|a| a.origin),
+                Some(ArgOrigin::Common),
+                "{app}: {common}"
+            );
         }
     }
 }
@@ -44,10 +66,22 @@ fn every_spec_parses_with_the_canonical_syntax_line_and_both_platforms() {
 fn api_spec() {
     let spec = spec("patient-risk-python-api");
     assert_eq!(spec.graph, Graph::PythonApi);
-    assert_eq!((spec.runtime.port, spec.runtime.probe_port, spec.runtime.migrations, spec.runtime.user), (8080, 8080, true, 10001));
+    assert_eq!(
+        (
+            spec.runtime.port,
+            spec.runtime.probe_port,
+            spec.runtime.migrations,
+            spec.runtime.user
+        ),
+        (8080, 8080, true, 10001)
+    );
     assert_eq!(
         spec.packages,
-        ["packages/patient-signal-rust-core", "packages/patient-signal-python-rust", "packages/patient-risk-python-core"]
+        [
+            "packages/patient-signal-rust-core",
+            "packages/patient-signal-python-rust",
+            "packages/patient-risk-python-core"
+        ]
     );
     assert_eq!(
         spec.build,
@@ -57,43 +91,105 @@ fn api_spec() {
         }
     );
     let ids: Vec<SecretId> = spec.secrets.iter().map(|s| s.id).collect();
-    assert_eq!(ids, [SecretId::HostCaBundle, SecretId::UvIndexUsername, SecretId::UvIndexPassword, SecretId::CargoRegistryToken]);
+    assert_eq!(
+        ids,
+        [
+            SecretId::HostCaBundle,
+            SecretId::UvIndexUsername,
+            SecretId::UvIndexPassword,
+            SecretId::CargoRegistryToken
+        ]
+    );
 }
 
 #[test]
 fn web_spec() {
     let spec = spec("patient-risk-web");
     assert_eq!(spec.graph, Graph::WebSpa);
-    assert_eq!((spec.runtime.port, spec.runtime.migrations, spec.runtime.user, spec.runtime.group), (8080, false, 101, 101));
-    assert_eq!(spec.packages, ["packages/patient-monitor-ui-core", "packages/patient-monitor-react-components"]);
-    let arg = spec.build_arg("API_BASE_PATH").expect("API_BASE_PATH declared");
-    assert_eq!((arg.default.as_str(), arg.origin), ("/api", ArgOrigin::Spec));
-    assert_eq!(spec.build, GraphSettings::WebSpa { npm_workspace: "patient-risk-web".to_string() });
+    assert_eq!(
+        (
+            spec.runtime.port,
+            spec.runtime.migrations,
+            spec.runtime.user,
+            spec.runtime.group
+        ),
+        (8080, false, 101, 101)
+    );
+    assert_eq!(
+        spec.packages,
+        [
+            "packages/patient-monitor-ui-core",
+            "packages/patient-monitor-react-components"
+        ]
+    );
+    let arg = spec
+        .build_arg("API_BASE_PATH")
+        .expect("API_BASE_PATH declared");
+    assert_eq!(
+        (arg.default.as_str(), arg.origin),
+        ("/api", ArgOrigin::Spec)
+    );
+    assert_eq!(
+        spec.build,
+        GraphSettings::WebSpa {
+            npm_workspace: "patient-risk-web".to_string()
+        }
+    );
     assert!(spec.secret(SecretId::NpmToken).is_some());
     // The span of the declaration points at its line in the file.
     let (_, text) = load("patient-risk-web");
-    let line = text.lines().position(|l| l.starts_with("API_BASE_PATH")).unwrap() + 1;
-    assert_eq!(spec.span("args.API_BASE_PATH").map(|s| (s.line, s.column)), Some((line, 1)));
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("API_BASE_PATH"))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        spec.span("args.API_BASE_PATH").map(|s| (s.line, s.column)),
+        Some((line, 1))
+    );
 }
 
 #[test]
 fn operator_spec() {
     let spec = spec("risk-monitor-operator");
     assert_eq!(spec.graph, Graph::GoOperator);
-    assert_eq!((spec.runtime.port, spec.runtime.probe_port, spec.runtime.user), (8080, 8081, 65532));
+    assert_eq!(
+        (
+            spec.runtime.port,
+            spec.runtime.probe_port,
+            spec.runtime.user
+        ),
+        (8080, 8081, 65532)
+    );
     assert_eq!(spec.runtime.exposed_ports(), [8080, 8081]);
     assert_eq!(spec.packages, ["packages/patient-risk-go-core"]);
-    let GraphSettings::GoOperator { main_package } = &spec.build else { panic!("go settings expected") };
-    let dir = repo_root().join("apps/risk-monitor-operator").join(main_package);
-    assert!(dir.is_dir(), "main package {main_package} is not a directory of the operator");
+    let GraphSettings::GoOperator { main_package } = &spec.build else {
+        panic!("go settings expected")
+    };
+    let dir = repo_root()
+        .join("apps/risk-monitor-operator")
+        .join(main_package);
+    assert!(
+        dir.is_dir(),
+        "main package {main_package} is not a directory of the operator"
+    );
 }
 
 #[test]
 fn docs_spec() {
     let spec = spec("dev-guide-docs");
     assert_eq!(spec.graph, Graph::MkdocsSite);
-    assert_eq!((spec.runtime.port, spec.runtime.migrations, spec.runtime.user), (8080, false, 101));
-    let GraphSettings::MkdocsSite { configs, sources } = &spec.build else { panic!("mkdocs settings expected") };
+    assert_eq!(
+        (
+            spec.runtime.port,
+            spec.runtime.migrations,
+            spec.runtime.user
+        ),
+        (8080, false, 101)
+    );
+    let GraphSettings::MkdocsSite { configs, sources } = &spec.build else {
+        panic!("mkdocs settings expected")
+    };
     assert_eq!(configs.len(), 2);
     assert!(sources.iter().any(|s| s == "docs"));
 }
@@ -102,7 +198,10 @@ fn docs_spec() {
 fn every_consumed_package_exists() {
     for app in APPS {
         for package in &spec(app).packages {
-            assert!(repo_root().join(package).is_dir(), "{app} consumes {package}, which does not exist");
+            assert!(
+                repo_root().join(package).is_dir(),
+                "{app} consumes {package}, which does not exist"
+            );
         }
     }
 }
@@ -123,13 +222,21 @@ fn every_spec_image_is_declared_in_the_release_contract_file() {
     assert!(specs_dirs.len() >= 4, "apps/*/Dockerfile: {specs_dirs:?}");
     for app in &specs_dirs {
         let spec = spec(app);
-        let entry = contract.app_for_repository(&spec.image).unwrap_or_else(|| panic!("{} is not in the contract", spec.image));
+        let entry = contract
+            .app_for_repository(&spec.image)
+            .unwrap_or_else(|| panic!("{} is not in the contract", spec.image));
         assert_eq!(&entry.app, app);
-        assert_eq!(contract.image_name(app, None), Some(format!("ghcr.io/tirosh-chain/guide/{}", spec.image)));
+        assert_eq!(
+            contract.image_name(app, None),
+            Some(format!("ghcr.io/tirosh-chain/guide/{}", spec.image))
+        );
     }
     // And every app of the contract has a spec.
     for app in contract.apps.keys() {
-        assert!(specs_dirs.contains(app), "contract declares {app} but apps/{app}/Dockerfile is missing");
+        assert!(
+            specs_dirs.contains(app),
+            "contract declares {app} but apps/{app}/Dockerfile is missing"
+        );
     }
 }
 

@@ -41,6 +41,7 @@ struct Case {
     help: Option<&'static str>,
 }
 
+#[rustfmt::skip]
 const CASES: &[Case] = &[
     Case { name: "typo in a runtime key", from: "port = 8080", to: "prot = 8080", expect: &[(9, 1, codes::MISSING_KEY), (10, 1, codes::UNKNOWN_KEY)], help: Some("add `port = 8080`") },
     Case { name: "privileged port", from: "port = 8080", to: "port = 80", expect: &[(10, 8, codes::INVALID_VALUE)], help: Some("1024") },
@@ -80,6 +81,7 @@ const CASES: &[Case] = &[
     Case { name: "build key of another graph", from: "npm-workspace = \"patient-risk-web\"", to: "npm-workspace = \"patient-risk-web\"\nwheel = \"x\"", expect: &[(18, 1, codes::UNKNOWN_KEY)], help: Some("npm-workspace") },
     Case { name: "bad npm name", from: "npm-workspace = \"patient-risk-web\"", to: "npm-workspace = \"Patient Web\"", expect: &[(17, 17, codes::INVALID_VALUE)], help: None },
     Case { name: "runtime as an array of tables", from: "[runtime]", to: "[[runtime]]", expect: &[(9, 1, codes::WRONG_TYPE)], help: None },
+    Case { name: "key written twice", from: "user = 101", to: "user = 101\nport = 8081", expect: &[(15, 1, codes::TOML)], help: None },
     Case { name: "probe port privileged", from: "port = 8080", to: "port = 8080\nprobe-port = 81", expect: &[(11, 14, codes::INVALID_VALUE)], help: None },
 ];
 
@@ -93,7 +95,12 @@ fn the_base_spec_is_valid() {
 fn each_snippet_reports_its_position_and_code() {
     let mut failures = Vec::new();
     for case in CASES {
-        assert!(BASE.contains(case.from), "{}: `{}` is not in BASE", case.name, case.from);
+        assert!(
+            BASE.contains(case.from),
+            "{}: `{}` is not in BASE",
+            case.name,
+            case.from
+        );
         let text = BASE.replacen(case.from, case.to, 1);
         let diagnostics = match parse(FILE, &text) {
             Ok(_) => {
@@ -102,9 +109,15 @@ fn each_snippet_reports_its_position_and_code() {
             }
             Err(d) => d,
         };
-        let got: Vec<(usize, usize, &str)> = diagnostics.iter().map(|d| (d.line, d.column, d.code)).collect();
+        let got: Vec<(usize, usize, &str)> = diagnostics
+            .iter()
+            .map(|d| (d.line, d.column, d.code))
+            .collect();
         if got != case.expect {
-            failures.push(format!("{}: expected {:?}, got {:?}\n{diagnostics}", case.name, case.expect, got));
+            failures.push(format!(
+                "{}: expected {:?}, got {:?}\n{diagnostics}",
+                case.name, case.expect, got
+            ));
             continue;
         }
         if let Some(fragment) = case.help {
@@ -115,7 +128,11 @@ fn each_snippet_reports_its_position_and_code() {
         }
         for d in diagnostics.iter() {
             assert_eq!(d.file, FILE);
-            assert!(d.end_line > d.line || (d.end_line == d.line && d.end_column >= d.column), "{}: bad range {d:?}", case.name);
+            assert!(
+                d.end_line > d.line || (d.end_line == d.line && d.end_column >= d.column),
+                "{}: bad range {d:?}",
+                case.name
+            );
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -149,7 +166,11 @@ fn all_problems_are_reported_in_source_order() {
 
 #[test]
 fn lenient_parsing_skips_only_unknown_keys() {
-    let typo = BASE.replacen("readiness = \"/readyz\"", "readiness = \"/readyz\"\nreadyness = \"/x\"", 1);
+    let typo = BASE.replacen(
+        "readiness = \"/readyz\"",
+        "readiness = \"/readyz\"\nreadyness = \"/x\"",
+        1,
+    );
     let strict = parse(FILE, &typo).unwrap_err();
     assert_eq!(strict.len(), 1);
     assert_eq!(strict[0].code, codes::UNKNOWN_KEY);
@@ -158,13 +179,19 @@ fn lenient_parsing_skips_only_unknown_keys() {
     // Other errors still fail a lenient parse.
     let bad = typo.replacen("port = 8080", "port = 0", 1);
     let errors = parse_lenient(FILE, &bad).unwrap_err();
-    assert_eq!(errors.iter().map(|d| d.code).collect::<Vec<_>>(), [codes::INVALID_VALUE]);
+    assert_eq!(
+        errors.iter().map(|d| d.code).collect::<Vec<_>>(),
+        [codes::INVALID_VALUE]
+    );
 }
 
 #[test]
 fn spans_point_at_keys_and_values() {
     let spec = parse(FILE, BASE).unwrap();
-    let at = |path: &str| spec.span(path).map(|s| (s.line, s.column, s.end_line, s.end_column));
+    let at = |path: &str| {
+        spec.span(path)
+            .map(|s| (s.line, s.column, s.end_line, s.end_column))
+    };
     assert_eq!(at("syntax"), Some((1, 1, 1, 55)));
     assert_eq!(at("app"), Some((2, 1, 2, 25)));
     assert_eq!(at("runtime"), Some((9, 1, 9, 10)));
@@ -179,8 +206,16 @@ fn spans_point_at_keys_and_values() {
 /// The error example in docs/app-spec.md is what the parser really prints.
 #[test]
 fn the_documented_error_example_is_current() {
-    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/app-spec.md")).unwrap();
-    let find = |from: usize, needle: &str| from + docs[from..].find(needle).unwrap_or_else(|| panic!("docs/app-spec.md lacks {needle:?}"));
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/app-spec.md"
+    ))
+    .unwrap();
+    let find = |from: usize, needle: &str| {
+        from + docs[from..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("docs/app-spec.md lacks {needle:?}"))
+    };
     let block = |after: &str, fence: &str| {
         let open = find(find(0, after), fence) + fence.len();
         docs[open..find(open, "```")].to_string()
@@ -189,4 +224,54 @@ fn the_documented_error_example_is_current() {
     let expected = block("gives:", "```text\n");
     let actual = parse(FILE, &spec).unwrap_err().to_string();
     assert_eq!(actual.trim_end(), expected.trim_end());
+}
+
+/// A minimal spec of `app` built by `graph`, with `build` as its [build] body.
+/// Line 10 is the first line of the [build] body.
+fn spec_of(app: &str, graph: &str, packages: &str, build: &str) -> (String, String) {
+    let text = format!(
+        "# syntax=x\napp = \"{app}\"\ngraph = \"{graph}\"\ndescription = \"d\"\nimage = \"{app}\"\npackages = {packages}\n\
+         runtime = {{ port = 8080, health = \"/h\", readiness = \"/r\", migrations = false, user = 1 }}\n\n[build]\n{build}\n"
+    );
+    (format!("apps/{app}/Dockerfile"), text)
+}
+
+#[rustfmt::skip]
+const GRAPH_CASES: &[(&str, &str, &str, &str, &[(usize, usize, &str)])] = &[
+    ("patient-risk-python-api", "python-api", "[\"packages/a\"]", "wheel = \"packages/b\"\nsmoke-imports = [\"m\"]", &[(10, 9, codes::INVALID_VALUE)]),
+    ("patient-risk-python-api", "python-api", "[\"packages/a\"]", "wheel = \"packages/a\"\nsmoke-imports = [\"patient-signal\"]", &[(11, 18, codes::INVALID_VALUE)]),
+    ("patient-risk-python-api", "python-api", "[\"packages/a\"]", "wheel = \"packages/a\"\nsmoke-imports = []", &[(11, 17, codes::INVALID_VALUE)]),
+    ("patient-risk-python-api", "python-api", "[\"packages/a\"]", "wheel = \"packages/a\"", &[(9, 1, codes::MISSING_KEY)]),
+    ("risk-monitor-operator", "go-operator", "[]", "main-package = \"cmd/manager\"", &[(10, 16, codes::INVALID_VALUE)]),
+    ("risk-monitor-operator", "go-operator", "[]", "main-package = \"./cmd/../x\"", &[(10, 16, codes::INVALID_VALUE)]),
+    ("dev-guide-docs", "mkdocs-site", "[]", "configs = [\"a/mkdocs.yml\", \"a/mkdocs.yml\"]", &[(10, 28, codes::DUPLICATE)]),
+    ("dev-guide-docs", "mkdocs-site", "[]", "configs = [\"a/mkdocs.toml\"]\nsources = [\"/docs\"]", &[(10, 12, codes::INVALID_VALUE), (11, 12, codes::INVALID_VALUE)]),
+    ("dev-guide-docs", "mkdocs-site", "[]", "configs = []", &[(10, 11, codes::INVALID_VALUE)]),
+];
+
+#[test]
+fn every_graph_validates_its_build_settings() {
+    for (app, graph, packages, build, expect) in GRAPH_CASES {
+        let (file, text) = spec_of(app, graph, packages, build);
+        let got: Vec<(usize, usize, &str)> = match parse(&file, &text) {
+            Ok(_) => panic!("{graph} `{build}` parsed"),
+            Err(d) => d.iter().map(|d| (d.line, d.column, d.code)).collect(),
+        };
+        assert_eq!(&got, expect, "{graph} `{build}`");
+    }
+    // And each graph's minimal valid form parses into its own settings.
+    let (file, text) = spec_of(
+        "dev-guide-docs",
+        "mkdocs-site",
+        "[]",
+        "configs = [\"a/mkdocs.yml\"]",
+    );
+    let spec = parse(&file, &text).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(
+        spec.build,
+        app_spec::GraphSettings::MkdocsSite {
+            configs: vec!["a/mkdocs.yml".into()],
+            sources: vec![]
+        }
+    );
 }

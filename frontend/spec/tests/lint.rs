@@ -31,24 +31,50 @@ npm_token = "npm auth"
 "#;
 
 fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Lint `text` (a variant of BASE) with the given options; warnings of `rule` only.
-fn run(text: &str, args: &[(&str, &str)], labels: &[(&str, &str)], contexts: &[(&str, &str)], rule: &str) -> Vec<LintWarning> {
+fn run(
+    text: &str,
+    args: &[(&str, &str)],
+    labels: &[(&str, &str)],
+    contexts: &[(&str, &str)],
+    rule: &str,
+) -> Vec<LintWarning> {
     let spec = parse(FILE, text).unwrap_or_else(|d| panic!("{d}"));
     let (args, labels, contexts) = (map(args), map(labels), map(contexts));
-    let input = LintInput { spec_text: text, spec: &spec, build_args: &args, labels: &labels, named_contexts: &contexts };
-    lint_with(&input).into_iter().filter(|w| w.rule == rule).collect()
+    let input = LintInput {
+        spec_text: text,
+        spec: &spec,
+        build_args: &args,
+        labels: &labels,
+        named_contexts: &contexts,
+    };
+    lint_with(&input)
+        .into_iter()
+        .filter(|w| w.rule == rule)
+        .collect()
 }
 
 #[test]
 fn registry_names_are_unique_documented_and_linkable() {
-    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/app-spec.md")).unwrap();
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/app-spec.md"
+    ))
+    .unwrap();
     let mut names: Vec<&str> = rules().iter().map(|r| r.name).collect();
     for rule in rules() {
         assert!(rule.url().starts_with(DOCS_URL), "{}", rule.url());
-        assert!(docs.contains(&format!("\n### {}\n", rule.name)), "docs/app-spec.md has no `### {}` section", rule.name);
+        assert!(
+            docs.contains(&format!("\n### {}\n", rule.name)),
+            "docs/app-spec.md has no `### {}` section",
+            rule.name
+        );
         assert!(!rule.description.is_empty());
     }
     names.sort_unstable();
@@ -60,8 +86,17 @@ fn registry_names_are_unique_documented_and_linkable() {
 #[test]
 fn clean_spec_and_options_give_no_warning() {
     let spec = parse(FILE, BASE).unwrap();
-    let args = map(&[("API_BASE_PATH", "/api/v1"), ("VERSION", "1.2.3"), ("REVISION", "3f786850e387550fdab836ed7e6dc881de23001b"), ("BUILDKIT_SYNTAX", "x"), ("HTTPS_PROXY", "http://proxy:3128")]);
-    let labels = map(&[("org.opencontainers.image.authors", "team"), ("org.opencontainers.image.revision", "3f786850e387")]);
+    let args = map(&[
+        ("API_BASE_PATH", "/api/v1"),
+        ("VERSION", "1.2.3"),
+        ("REVISION", "3f786850e387550fdab836ed7e6dc881de23001b"),
+        ("BUILDKIT_SYNTAX", "x"),
+        ("HTTPS_PROXY", "http://proxy:3128"),
+    ]);
+    let labels = map(&[
+        ("org.opencontainers.image.authors", "team"),
+        ("org.opencontainers.image.revision", "3f786850e387"),
+    ]);
     assert_eq!(lint(BASE, &spec, &args, &labels), Vec::<LintWarning>::new());
 }
 
@@ -71,19 +106,38 @@ fn unknown_key() {
     // The strict parser refuses it...
     assert_eq!(parse(FILE, &text).unwrap_err()[0].code, codes::UNKNOWN_KEY);
     // ...while --check recovers, lints and reports it as a warning at its line.
-    let report = check(FILE, &text, &BTreeMap::new(), &BTreeMap::new(), &BTreeMap::new());
+    let report = check(
+        FILE,
+        &text,
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+    );
     assert!(report.errors.is_empty(), "{}", report.errors);
     assert_eq!(report.warnings.len(), 1, "{:#?}", report.warnings);
     let w = &report.warnings[0];
     assert_eq!(w.rule, "UnknownKey");
     assert_eq!(w.span.map(|s| (s.line, s.column)), Some((13, 1)));
-    assert!(w.detail.contains("did you mean `readiness`?"), "{}", w.detail);
+    assert!(
+        w.detail.contains("did you mean `readiness`?"),
+        "{}",
+        w.detail
+    );
     assert!(w.url.ends_with("#unknownkey"));
     // With another error, check still reports the unknown key next to the error.
     let broken = text.replacen("port = 8080", "port = 1", 1);
-    let report = check(FILE, &broken, &BTreeMap::new(), &BTreeMap::new(), &BTreeMap::new());
+    let report = check(
+        FILE,
+        &broken,
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+    );
     assert_eq!(report.errors.len(), 1);
-    assert_eq!(report.warnings.iter().map(|w| w.rule).collect::<Vec<_>>(), ["UnknownKey"]);
+    assert_eq!(
+        report.warnings.iter().map(|w| w.rule).collect::<Vec<_>>(),
+        ["UnknownKey"]
+    );
     // Known keys only: nothing.
     assert!(run(BASE, &[], &[], &[], "UnknownKey").is_empty());
 }
@@ -91,7 +145,11 @@ fn unknown_key() {
 #[test]
 fn credential_like_build_arg() {
     // Declared in the spec, by name: points at the declaration.
-    let text = BASE.replacen("[secrets]", "DB_PASSWORD = { description = \"db\" }\n\n[secrets]", 1);
+    let text = BASE.replacen(
+        "[secrets]",
+        "DB_PASSWORD = { description = \"db\" }\n\n[secrets]",
+        1,
+    );
     let found = run(&text, &[], &[], &[], "CredentialLikeBuildArg");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].span.map(|s| s.line), Some(20));
@@ -101,52 +159,135 @@ fn credential_like_build_arg() {
     let found = run(&text, &[], &[], &[], "CredentialLikeBuildArg");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].span.map(|s| (s.line, s.column)), Some((18, 19)));
-    assert!(!found[0].detail.contains("hunter2"), "the value must not be echoed");
+    assert!(
+        !found[0].detail.contains("hunter2"),
+        "the value must not be echoed"
+    );
     // Given on the command line: by name, and by value (random token).
-    let found = run(BASE, &[("GITHUB_TOKEN", "x"), ("API_BASE_PATH", "q8ZfT2rLx9WmB4vK7pYc3NdJ")], &[], &[], "CredentialLikeBuildArg");
+    let found = run(
+        BASE,
+        &[
+            ("GITHUB_TOKEN", "x"),
+            ("API_BASE_PATH", "q8ZfT2rLx9WmB4vK7pYc3NdJ"),
+        ],
+        &[],
+        &[],
+        "CredentialLikeBuildArg",
+    );
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(found.iter().all(|w| w.span.is_none()));
     assert!(found.iter().any(|w| w.detail.contains("`GITHUB_TOKEN`")));
-    assert!(found.iter().any(|w| w.detail.contains("value given for build arg `API_BASE_PATH`")));
+    assert!(found.iter().any(|w| w
+        .detail
+        .contains("value given for build arg `API_BASE_PATH`")));
     // Near misses: plain values, hex revisions, names with `key` in another sense.
-    let quiet = run(BASE, &[("REVISION", "3f786850e387550fdab836ed7e6dc881de23001b"), ("API_BASE_PATH", "/api"), ("KEYBOARD", "us")], &[], &[], "CredentialLikeBuildArg");
+    let quiet = run(
+        BASE,
+        &[
+            ("REVISION", "3f786850e387550fdab836ed7e6dc881de23001b"),
+            ("API_BASE_PATH", "/api"),
+            ("KEYBOARD", "us"),
+        ],
+        &[],
+        &[],
+        "CredentialLikeBuildArg",
+    );
     assert!(quiet.is_empty(), "{quiet:#?}");
 }
 
 #[test]
 fn credential_like_label() {
-    let found = run(BASE, &[], &[("com.example.apiKey", "x"), ("com.example.mirror", "https://u:p@mirror.example.com")], &[], "CredentialLikeLabel");
+    let found = run(
+        BASE,
+        &[],
+        &[
+            ("com.example.apiKey", "x"),
+            ("com.example.mirror", "https://u:p@mirror.example.com"),
+        ],
+        &[],
+        "CredentialLikeLabel",
+    );
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(found[0].detail.contains("com.example.apiKey"));
     assert!(found[1].detail.contains("user name and password"));
-    let quiet = run(BASE, &[], &[("org.opencontainers.image.source", "https://github.com/tirosh-chain/guide")], &[], "CredentialLikeLabel");
+    let quiet = run(
+        BASE,
+        &[],
+        &[(
+            "org.opencontainers.image.source",
+            "https://github.com/tirosh-chain/guide",
+        )],
+        &[],
+        "CredentialLikeLabel",
+    );
     assert!(quiet.is_empty(), "{quiet:#?}");
 }
 
 #[test]
 fn secret_declared_as_build_arg() {
-    let text = BASE.replacen("[secrets]", "NPM_TOKEN = { description = \"token\" }\n\n[secrets]", 1);
+    let text = BASE.replacen(
+        "[secrets]",
+        "NPM_TOKEN = { description = \"token\" }\n\n[secrets]",
+        1,
+    );
     let found = run(&text, &[], &[], &[], "SecretDeclaredAsBuildArg");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].span.map(|s| s.line), Some(20));
-    assert!(found[0].detail.contains("--secret id=npm_token,env=NPM_TOKEN"));
+    assert!(found[0]
+        .detail
+        .contains("--secret id=npm_token,env=NPM_TOKEN"));
     assert!(found[0].detail.contains("already declared"));
     // The more specific rule wins: no CredentialLikeBuildArg for the same name.
     assert!(run(&text, &[], &[], &[], "CredentialLikeBuildArg").is_empty());
     // Given on the command line.
-    let found = run(BASE, &[("UV_INDEX_PASSWORD", "x")], &[], &[], "SecretDeclaredAsBuildArg");
+    let found = run(
+        BASE,
+        &[("UV_INDEX_PASSWORD", "x")],
+        &[],
+        &[],
+        "SecretDeclaredAsBuildArg",
+    );
     assert_eq!(found.len(), 1);
     assert!(found[0].detail.contains("declare it under [secrets]"));
-    assert!(run(BASE, &[("API_BASE_PATH", "/x")], &[], &[], "SecretDeclaredAsBuildArg").is_empty());
+    assert!(run(
+        BASE,
+        &[("API_BASE_PATH", "/x")],
+        &[],
+        &[],
+        "SecretDeclaredAsBuildArg"
+    )
+    .is_empty());
 }
 
 #[test]
 fn unknown_build_arg() {
-    let found = run(BASE, &[("API_BASE_PTH", "/x"), ("FOO", "1")], &[], &[], "UnknownBuildArg");
+    let found = run(
+        BASE,
+        &[("API_BASE_PTH", "/x"), ("FOO", "1")],
+        &[],
+        &[],
+        "UnknownBuildArg",
+    );
     assert_eq!(found.len(), 2, "{found:#?}");
-    assert!(found[0].detail.contains("`API_BASE_PTH`") && found[0].detail.contains("did you mean `API_BASE_PATH`?"));
-    assert!(found[1].detail.contains("`FOO`") && found[1].detail.contains("declare it under [args]"));
-    let quiet = run(BASE, &[("API_BASE_PATH", "/x"), ("SOURCE_DATE_EPOCH", "0"), ("BUILDKIT_CACHE_MOUNT_NS", "x"), ("no_proxy", "localhost")], &[], &[], "UnknownBuildArg");
+    assert!(
+        found[0].detail.contains("`API_BASE_PTH`")
+            && found[0].detail.contains("did you mean `API_BASE_PATH`?")
+    );
+    assert!(
+        found[1].detail.contains("`FOO`") && found[1].detail.contains("declare it under [args]")
+    );
+    let quiet = run(
+        BASE,
+        &[
+            ("API_BASE_PATH", "/x"),
+            ("SOURCE_DATE_EPOCH", "0"),
+            ("BUILDKIT_CACHE_MOUNT_NS", "x"),
+            ("no_proxy", "localhost"),
+        ],
+        &[],
+        &[],
+        "UnknownBuildArg",
+    );
     assert!(quiet.is_empty(), "{quiet:#?}");
 }
 
@@ -167,20 +308,54 @@ fn floating_base_override() {
 
 #[test]
 fn credential_in_spec() {
-    let text = BASE.replacen("[runtime]", "# mirror: https://ci:s3cr3t@pypi.internal.example/simple\n[runtime]", 1);
+    let text = BASE.replacen(
+        "[runtime]",
+        "# mirror: https://ci:s3cr3t@pypi.internal.example/simple\n[runtime]",
+        1,
+    );
     let found = run(&text, &[], &[], &[], "CredentialInSpec");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].span.map(|s| (s.line, s.column)), Some((7, 1)));
     assert!(!found[0].detail.contains("s3cr3t"));
-    let quiet = BASE.replacen("[runtime]", "# mirror: https://pypi.internal.example/simple\n[runtime]", 1);
+    let quiet = BASE.replacen(
+        "[runtime]",
+        "# mirror: https://pypi.internal.example/simple\n[runtime]",
+        1,
+    );
     assert!(run(&quiet, &[], &[], &[], "CredentialInSpec").is_empty());
 }
 
 #[test]
 fn warnings_come_in_source_order_then_command_line_ones() {
-    let text = BASE.replacen("[secrets]", "NPM_TOKEN = { description = \"t\" }\n\n[secrets]", 1).replacen("user = 101", "user = 101\nprot = 1", 1);
-    let report = check(FILE, &text, &map(&[("FOO", "1")]), &BTreeMap::new(), &BTreeMap::new());
-    let order: Vec<(&str, Option<usize>)> = report.warnings.iter().map(|w| (w.rule, w.span.map(|s| s.line))).collect();
-    assert_eq!(order, [("UnknownKey", Some(13)), ("SecretDeclaredAsBuildArg", Some(21)), ("UnknownBuildArg", None)]);
-    assert_eq!(report.warnings[0].to_string(), "13:1: warning[UnknownKey]: unknown key `prot` in [runtime] (did you mean `port`?)");
+    let text = BASE
+        .replacen(
+            "[secrets]",
+            "NPM_TOKEN = { description = \"t\" }\n\n[secrets]",
+            1,
+        )
+        .replacen("user = 101", "user = 101\nprot = 1", 1);
+    let report = check(
+        FILE,
+        &text,
+        &map(&[("FOO", "1")]),
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+    );
+    let order: Vec<(&str, Option<usize>)> = report
+        .warnings
+        .iter()
+        .map(|w| (w.rule, w.span.map(|s| s.line)))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("UnknownKey", Some(13)),
+            ("SecretDeclaredAsBuildArg", Some(21)),
+            ("UnknownBuildArg", None)
+        ]
+    );
+    assert_eq!(
+        report.warnings[0].to_string(),
+        "13:1: warning[UnknownKey]: unknown key `prot` in [runtime] (did you mean `port`?)"
+    );
 }
