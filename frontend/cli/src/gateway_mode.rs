@@ -1,0 +1,404 @@
+//! Gateway mode: what runs when BuildKit starts the frontend image.
+//!
+//! Ping → load the spec from the build-file local → answer a subrequest, or
+//! resolve and pin every base image → build the graph per target platform →
+//! Solve → Return the (multi-)platform result.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use app_spec::AppSpec;
+use buildkit_gateway::options::{keys, NamedContext, Subrequest};
+use buildkit_gateway::{
+    subrequests, Attestation, Client, Code, FrontendError, FrontendOptions, FrontendResult, GatewayError,
+    Platform, PlatformImage, RefId, SolveRequest, Warning,
+};
+use llb::{FileOps, LocalDiffer, LocalOpts, MarshalOpts, Mkfile, State};
+use llb_graphs::{BasePlatform, BuildRequest, ContextSource, ResolvedBase, ResolvedBases, TargetInfo};
+
+use crate::replies;
+use crate::spec_source::{span_range, SpecSource};
+
+/// Largest spec file we read.
+const MAX_SPEC_BYTES: i64 = 1024 * 1024;
+/// Where the frontend-owned SBOM lives in its attestation ref.
+const SBOM_PATH: &str = "/sbom.spdx.json";
+
+/// Runs the frontend over stdio and exits.
+pub fn run() -> ! {
+    buildkit_gateway::run(serve)
+}
+
+async fn serve(client: Client) -> Result<FrontendResult, FrontendError> {
+    let opts = FrontendOptions::from_env()?;
+    match &opts.request {
+        Some(Subrequest::Describe) => return Ok(subrequests::describe_reply()),
+        Some(Subrequest::Other(id)) => return Err(subrequests::unknown_request_error(id)),
+        _ => {}
+    }
+    let caps: BTreeSet<String> = client.caps().enabled_llb().map(str::to_string).collect();
+    let loaded = load_spec(&client, &opts, &caps).await?;
+    if opts.request == Some(Subrequest::Lint) {
+        return Ok(replies::lint(&loaded.src, &opts).reply());
+    }
+    let spec = loaded.src.parse()?;
+    let target = replies::target_info(&spec, opts.target.as_deref())?;
+    let build_platform = client.build_platform();
+    match opts.request {
+        Some(Subrequest::Targets) => {
+            return Ok(replies::targets(&spec, &loaded.src, &build_platform.id()).reply());
+        }
+        Some(Subrequest::Outline) => {
+            return Ok(replies::outline(&spec, &loaded.src, target, &opts, &build_platform.id())?.reply());
+        }
+        _ => {}
+    }
+    warn_lint(&client, &opts, &loaded, &spec).await;
+    Build {
+        client: &client,
+        opts: &opts,
+        caps: &caps,
+        src: &loaded.src,
+        spec: &spec,
+        target,
+        build_platform,
+    }
+    .run()
+    .await
+}
+
+/// The spec as loaded through the gateway, plus the digest of the op that
+/// loaded it (a vertex buildx has shown, so warnings can attach to it).
+struct Loaded {
+    src: SpecSource,
+    vertex: Option<String>,
+}
+
+fn llb_error(what: &str, err: llb::Error) -> FrontendError {
+    let code = match err {
+        llb::Error::UnsupportedCap { .. } => Code::FailedPrecondition,
+        _ => Code::Internal,
+    };
+    FrontendError::new(code, format!("{what}: {err}"))
+}
+
+async fn load_spec(client: &Client, opts: &FrontendOptions, caps: &BTreeSet<String>) -> Result<Loaded, FrontendError> {
+    let local = &opts.dockerfile_local;
+    let filename = &opts.filename;
+    let session = opts.local_session(local, client.session_id());
+    let state = State::local(
+        local.clone(),
+        LocalOpts {
+            follow_paths: vec![filename.clone()],
+            shared_key_hint: Some(local.clone()),
+            session_id: Some(session.to_string()).filter(|s| !s.is_empty()),
+            differ: Some(LocalDiffer::None),
+            ..LocalOpts::default()
+        },
+    )
+    .map_err(|e| llb_error("cannot describe the app spec source", e))?
+    .with_custom_name(format!("[internal] load app spec from {filename}"));
+    let def = state
+        .marshal(&MarshalOpts {
+            llb_caps: Some(caps.clone()),
+            ..MarshalOpts::default()
+        })
+        .map_err(|e| llb_error("cannot load the app spec", e))?;
+    let vertex = llb::result_digest(&def);
+    let reference = client.solve(SolveRequest::new(def)).await?;
+    let data = client
+        .read_file(&reference, filename, Some((0, MAX_SPEC_BYTES + 1)))
+        .await
+        .map_err(|e| {
+            FrontendError::new(
+                Code::NotFound,
+                format!(
+                    "cannot read the app spec `{filename}` from the build-file directory (the directory of -f): {}",
+                    short_cause(&e)
+                ),
+            )
+        })?;
+    if i64::try_from(data.len()).unwrap_or(i64::MAX) > MAX_SPEC_BYTES {
+        return Err(FrontendError::invalid_argument(format!(
+            "the app spec `{filename}` is larger than {MAX_SPEC_BYTES} bytes: is -f pointing at the right file?"
+        )));
+    }
+    let text = String::from_utf8(data).map_err(|e| {
+        FrontendError::invalid_argument(format!("the app spec `{filename}` is not UTF-8 text: {e}"))
+    })?;
+    Ok(Loaded {
+        src: SpecSource::new(filename, text),
+        vertex,
+    })
+}
+
+fn short_cause(err: &GatewayError) -> String {
+    match err {
+        GatewayError::Rpc { status, .. } => status.message().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Sends each lint finding as a build warning (shown under the build output).
+async fn warn_lint(client: &Client, opts: &FrontendOptions, loaded: &Loaded, spec: &AppSpec) {
+    let Some(vertex) = &loaded.vertex else {
+        return;
+    };
+    for w in app_spec::lint(&loaded.src.text, spec, &opts.build_args, &opts.labels) {
+        let warning = Warning {
+            vertex: vertex.clone(),
+            short: format!("{}: {}", w.rule, w.detail),
+            detail: vec![w.description.to_string()],
+            url: w.url.clone(),
+            source: w.span.map(|s| (loaded.src.file.clone(), vec![span_range(s)])),
+        };
+        if let Err(e) = client.warn(warning).await {
+            eprintln!("patient-risk frontend: Warn failed: {e}");
+        }
+    }
+}
+
+struct Build<'a> {
+    client: &'a Client,
+    opts: &'a FrontendOptions,
+    caps: &'a BTreeSet<String>,
+    src: &'a SpecSource,
+    spec: &'a AppSpec,
+    target: &'static TargetInfo,
+    build_platform: Platform,
+}
+
+fn to_llb(p: &Platform) -> Result<llb::Platform, FrontendError> {
+    llb::Platform::from_pb(&p.to_pb()).map_err(|e| FrontendError::invalid_argument(e.to_string()))
+}
+
+impl Build<'_> {
+    async fn run(self) -> Result<FrontendResult, FrontendError> {
+        self.refuse_remote_context().await?;
+        let platforms: Vec<Platform> = if self.opts.platforms.is_empty() {
+            vec![self.build_platform.clone()]
+        } else {
+            self.opts.platforms.clone()
+        };
+        let bases = self.resolve_bases(&platforms).await?;
+        let context = ContextSource::Local {
+            name: self.opts.context_local.clone(),
+            session_id: Some(self.opts.local_session(&self.opts.context_local, self.client.session_id()).to_string())
+                .filter(|s| !s.is_empty()),
+        };
+        let no_cache = self.opts.no_cache.applies_to(self.target.name);
+        let mut result = FrontendResult::images(self.opts.multi_platform);
+        for platform in &platforms {
+            let req = BuildRequest {
+                spec: self.spec,
+                spec_file: self.src.filename(),
+                spec_text: &self.src.text,
+                target: self.target.name,
+                build_platform: to_llb(&self.build_platform)?,
+                target_platform: to_llb(platform)?,
+                build_args: &self.opts.build_args,
+                bases: &bases,
+                context: &context,
+                source_date_epoch: self.opts.source_date_epoch,
+                labels: &self.opts.labels,
+                no_cache,
+            };
+            let image = llb_graphs::build(&req).map_err(|e| self.graph_error(e))?;
+            let def = image
+                .state
+                .marshal(&MarshalOpts {
+                    platform: Some(to_llb(platform)?),
+                    llb_caps: Some(self.caps.clone()),
+                    ignore_cache: no_cache,
+                })
+                .map_err(|e| llb_error(&format!("cannot encode the {} graph for {platform}", self.target.name), e))?;
+            let reference = self
+                .client
+                .solve(SolveRequest::new(def).cache_imports(&self.opts.cache_imports))
+                .await?;
+            let config = serde_json::to_vec(&image.config)
+                .map_err(|e| FrontendError::new(Code::Internal, format!("image config: {e}")))?;
+            let attestations = match (&image.sbom, &self.opts.attests.sbom) {
+                (Some(doc), Some(_)) => vec![self.sbom_attestation(doc).await?],
+                _ => Vec::new(),
+            };
+            result
+                .add_image(PlatformImage {
+                    platform: platform.clone(),
+                    reference,
+                    config,
+                    base_config: None,
+                    attestations,
+                })
+                .map_err(|e| FrontendError::new(Code::Internal, e.to_string()))?;
+        }
+        Ok(result)
+    }
+
+    /// The graphs read the build context from the client's local `context`;
+    /// a remote (git/https) or LLB-input context has no such local.
+    async fn refuse_remote_context(&self) -> Result<(), FrontendError> {
+        if let Some(url) = &self.opts.remote_context {
+            return Err(FrontendError::invalid_argument(format!(
+                "remote build contexts are not supported ({url}): run `docker buildx build -f {} .` from a checkout of the repository",
+                self.spec.file
+            )));
+        }
+        let inputs = self.client.inputs().await?;
+        if inputs.contains_key(keys::DEFAULT_LOCAL_CONTEXT) {
+            return Err(FrontendError::invalid_argument(
+                "the build context arrived as an LLB input (a remote or bake-linked context), which the patient-risk graphs cannot read: build from a local checkout with `.` as the context",
+            ));
+        }
+        Ok(())
+    }
+
+    fn graph_error(&self, err: llb_graphs::GraphError) -> FrontendError {
+        let span = match &err {
+            llb_graphs::GraphError::UnsupportedPlatform { .. } => self.spec.span("platforms"),
+            _ => None,
+        };
+        let fe = FrontendError::invalid_argument(err.to_string());
+        match span {
+            Some(s) => fe.with_source(&self.src.file, &[span_range(s)]),
+            None => fe,
+        }
+    }
+
+    /// `context:NAME` values for `platform` (a `NAME::os/arch` entry wins).
+    fn named_contexts(&self, platform: &Platform) -> BTreeMap<String, String> {
+        let mut out = replies::named_context_values(self.opts);
+        let suffix = format!("::{}", platform.id());
+        for (k, v) in &self.opts.raw {
+            if let Some(name) = k.strip_prefix(keys::CONTEXT_PREFIX).and_then(|n| n.strip_suffix(&suffix)) {
+                out.insert(name.to_string(), v.clone());
+            }
+        }
+        out
+    }
+
+    /// Resolves every base the graph needs (per platform) to a digest and config.
+    async fn resolve_bases(&self, targets: &[Platform]) -> Result<ResolvedBases, FrontendError> {
+        let required = llb_graphs::required_bases(self.spec, self.target.name).map_err(|e| self.graph_error(e))?;
+        let mut wanted: BTreeMap<(String, Platform), llb::ImageRef> = BTreeMap::new();
+        for req in &required {
+            let platforms: Vec<&Platform> = match req.platform {
+                BasePlatform::Build => vec![&self.build_platform],
+                BasePlatform::Target => targets.iter().collect(),
+            };
+            for p in platforms {
+                let named = self.named_contexts(p);
+                if let Some(NamedContext::DockerImage(r)) = self.opts.named_context(&req.name, Some(p)) {
+                    if r == "scratch" {
+                        return Err(FrontendError::invalid_argument(format!(
+                            "--build-context {}=docker-image://scratch: base `{}` needs a real image",
+                            req.name, req.name
+                        )));
+                    }
+                }
+                let image = llb_graphs::base_ref(&req.name, &self.opts.build_args, &named)
+                    .map_err(|e| self.graph_error(e))?;
+                wanted.insert((req.name.clone(), p.clone()), image);
+            }
+        }
+        let mut jobs = tokio::task::JoinSet::new();
+        for ((name, platform), image) in wanted {
+            let client = self.client.clone();
+            let mode = self.opts.image_resolve_mode;
+            jobs.spawn(async move {
+                let shown = image.to_string();
+                let log = format!("[internal] load metadata for {shown} ({name}, {platform})");
+                let res = client.resolve_image(&shown, &platform, mode, &log).await;
+                (name, platform, image, res)
+            });
+        }
+        let mut bases = ResolvedBases::new();
+        let mut failures = Vec::new();
+        while let Some(joined) = jobs.join_next().await {
+            let (name, platform, image, res) =
+                joined.map_err(|e| FrontendError::new(Code::Internal, format!("base resolution task: {e}")))?;
+            match res {
+                Ok(resolved) => {
+                    let pinned = pin(&image, &resolved.reference, &resolved.digest).map_err(|e| {
+                        FrontendError::new(
+                            Code::Internal,
+                            format!("base `{name}`: BuildKit returned digest `{}`: {e}", resolved.digest),
+                        )
+                    })?;
+                    bases.insert(
+                        name,
+                        to_llb(&platform)?,
+                        ResolvedBase {
+                            image: pinned,
+                            config: resolved.config,
+                        },
+                    );
+                }
+                Err(e) => failures.push(format!(
+                    "cannot resolve base image `{name}` = {image} for {platform}: {}",
+                    short_cause(&e)
+                )),
+            }
+        }
+        if !failures.is_empty() {
+            failures.sort();
+            return Err(FrontendError::new(
+                Code::NotFound,
+                format!(
+                    "{}\n  help: with no registry access, run `make bases` and build with --build-arg BASE_IMAGES=local; \
+                     to replace one base use --build-context <name>=docker-image://REF",
+                    failures.join("\n")
+                ),
+            ));
+        }
+        Ok(bases)
+    }
+
+    /// Solves the SPDX document into a file on scratch and attaches it.
+    async fn sbom_attestation(&self, doc: &serde_json::Value) -> Result<Attestation, FrontendError> {
+        let bytes = serde_json::to_vec_pretty(doc)
+            .map_err(|e| FrontendError::new(Code::Internal, format!("SBOM: {e}")))?;
+        let state = State::scratch()
+            .file(
+                FileOps::new()
+                    .mkfile(Mkfile::new(SBOM_PATH, 0o644, bytes).map_err(|e| llb_error("SBOM file", e))?)
+                    .custom_name("[internal] write SBOM"),
+            )
+            .map_err(|e| llb_error("SBOM file", e))?;
+        let def = state
+            .marshal(&MarshalOpts {
+                llb_caps: Some(self.caps.clone()),
+                ..MarshalOpts::default()
+            })
+            .map_err(|e| llb_error("SBOM file", e))?;
+        let reference: RefId = self.client.solve(SolveRequest::new(def)).await?;
+        Ok(Attestation::spdx_sbom(reference, SBOM_PATH))
+    }
+}
+
+/// `image` pinned to `digest`, following a rewrite of the reference by a
+/// source policy when the daemon reported one.
+fn pin(image: &llb::ImageRef, reported: &str, digest: &str) -> llb::Result<llb::ImageRef> {
+    let digest = llb::Digest::parse(digest)?;
+    let base = llb::ImageRef::parse(reported)
+        .map(|r| r.without_digest())
+        .unwrap_or_else(|_| image.without_digest());
+    Ok(base.with_digest(digest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_the_resolved_digest() {
+        let image = llb::ImageRef::parse("127.0.0.1:5000/patient-risk/bases/go-builder:local").unwrap();
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let pinned = pin(&image, "127.0.0.1:5000/patient-risk/bases/go-builder:local", &digest).unwrap();
+        assert!(pinned.is_pinned());
+        assert_eq!(pinned.to_string(), format!("127.0.0.1:5000/patient-risk/bases/go-builder:local@{digest}"));
+        // a policy rewrite is followed; a bad digest is an error
+        let moved = pin(&image, "127.0.0.1:5000/mirror/go-builder:local", &digest).unwrap();
+        assert!(moved.to_string().starts_with("127.0.0.1:5000/mirror/go-builder:local@"));
+        assert!(pin(&image, "x", "md5:abc").is_err());
+    }
+}

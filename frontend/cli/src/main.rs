@@ -1,0 +1,63 @@
+//! `patient-risk-frontend`: the BuildKit frontend of this repository.
+//!
+//! - No arguments, started by BuildKit (`BUILDKIT_FRONTEND_OPT_*` /
+//!   `BUILDKIT_SESSION_ID` in the environment): gateway mode, speaking
+//!   LLBBridge over stdin/stdout ([`gateway_mode`]). Nothing else may write
+//!   to stdout then.
+//! - `plan`, `targets`, `lint`: daemon-free commands ([`commands`]).
+//!
+//! The binary only wires the crates together: `app-spec` parses specs,
+//! `llb-graphs` builds graphs with `llb`, `buildkit-gateway` talks to BuildKit.
+
+mod commands;
+mod gateway_mode;
+mod replies;
+mod spec_source;
+
+use std::io::Write as _;
+
+use buildkit_gateway::FrontendOptions;
+
+fn print_and_exit(result: Result<String, commands::CliError>, found_code: Option<bool>) -> ! {
+    match result {
+        Ok(text) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            std::process::exit(if found_code == Some(true) { 1 } else { 0 })
+        }
+        Err(e) => {
+            eprintln!("patient-risk-frontend: {}", e.message);
+            std::process::exit(e.code)
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
+    match args.first().map(String::as_str) {
+        None if FrontendOptions::env_is_gateway() => gateway_mode::run(),
+        Some("plan") => print_and_exit(commands::plan(rest), None),
+        Some("targets") => print_and_exit(commands::targets(rest), None),
+        Some("lint") => match commands::lint(rest) {
+            Ok((text, found)) => print_and_exit(Ok(text), Some(found)),
+            Err(e) => print_and_exit(Err(e), None),
+        },
+        Some("-h" | "--help" | "help") => print_and_exit(Ok(commands::USAGE.to_string()), None),
+        Some("--version" | "version") => {
+            print_and_exit(Ok(format!("patient-risk-frontend {}\n", env!("CARGO_PKG_VERSION"))), None)
+        }
+        None => {
+            eprintln!(
+                "patient-risk-frontend: no command, and no BuildKit gateway environment (BUILDKIT_FRONTEND_OPT_*)\n\n{}",
+                commands::USAGE
+            );
+            std::process::exit(2)
+        }
+        Some(other) => {
+            eprintln!("patient-risk-frontend: unknown command `{other}`\n\n{}", commands::USAGE);
+            std::process::exit(2)
+        }
+    }
+}
