@@ -236,8 +236,17 @@ fn spec_of(app: &str, graph: &str, packages: &str, build: &str) -> (String, Stri
     (format!("apps/{app}/Dockerfile"), text)
 }
 
+/// (app, graph, packages, [build] body, expected (line, column, code)).
+type GraphCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(usize, usize, &'static str)],
+);
+
 #[rustfmt::skip]
-const GRAPH_CASES: &[(&str, &str, &str, &str, &[(usize, usize, &str)])] = &[
+const GRAPH_CASES: &[GraphCase] = &[
     ("patient-risk-python-api", "python-api", "[\"packages/a\"]", "wheel = \"packages/b\"\nsmoke-imports = [\"m\"]", &[(10, 9, codes::INVALID_VALUE)]),
     ("patient-risk-python-api", "python-api", "[\"packages/a\"]", "wheel = \"packages/a\"\nsmoke-imports = [\"patient-signal\"]", &[(11, 18, codes::INVALID_VALUE)]),
     ("patient-risk-python-api", "python-api", "[\"packages/a\"]", "wheel = \"packages/a\"\nsmoke-imports = []", &[(11, 17, codes::INVALID_VALUE)]),
