@@ -36,6 +36,7 @@
 //! - `exec`: [`Exec`], [`Mount`] (bind / cache / tmpfs / secret / ssh), [`SecretEnv`], [`ExecState`].
 //! - `file`: [`FileOps`] chains of [`Copy`](struct@Copy), [`Mkdir`], [`Mkfile`], [`Rm`]; [`Chown`], [`Timestamp`].
 //! - `merge`: [`State::merge`], [`State::diff`].
+//! - `definition`: [`State::from_definition`] — a received definition (e.g. a frontend input) as a state.
 //! - `op_options`: [`OpOptions`] — custom names, [`ProgressGroup`], cache bypass, source locations.
 //! - `sourcemap`: [`SourceMap`], [`SourceLocation`], [`SourceRange`].
 //! - `marshal`: [`MarshalOpts`], [`State::marshal`], [`result_digest`].
@@ -45,6 +46,7 @@
 pub use bollard_buildkit_proto::pb;
 
 pub mod caps;
+mod definition;
 mod digest;
 mod dump;
 mod error;

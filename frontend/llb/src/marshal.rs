@@ -15,6 +15,7 @@ use bollard_buildkit_proto::pb;
 use prost::Message;
 
 use crate::caps;
+use crate::definition::RawSpec;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
@@ -114,21 +115,34 @@ impl Marshaller<'_> {
             Op::File(f) => f.to_pb(&mut ctx),
             Op::Merge(m) => m.to_pb(&mut ctx),
             Op::Diff(d) => d.to_pb(&mut ctx),
+            Op::Raw(r) => return self.visit_raw(node, r),
         };
         let bytes = op.encode_to_vec();
-        let digest = Digest::of_bytes(&bytes);
-
         let md = pb::OpMetadata {
-            ignore_cache: node.opts.ignore_cache || self.opts.ignore_cache,
-            description: node.opts.description.clone(),
-            export_cache: None,
             caps: used_caps.iter().map(|c| (c.to_string(), true)).collect(),
-            progress_group: node.opts.progress_group.as_ref().map(|g| pb::ProgressGroup {
-                id: g.id.clone(),
-                name: g.name.clone(),
-                weak: g.weak,
-            }),
+            ..pb::OpMetadata::default()
         };
+        self.record(node, bytes, md);
+        Ok(())
+    }
+
+    fn visit_raw(&mut self, node: &Arc<Node>, raw: &RawSpec) -> Result<()> {
+        let md = pb::OpMetadata { caps: raw.caps(), ..raw.metadata.clone() };
+        self.record(node, raw.bytes.to_vec(), md);
+        Ok(())
+    }
+
+    /// Adds an op's bytes (once per digest) and merges its metadata and locations.
+    fn record(&mut self, node: &Arc<Node>, bytes: Vec<u8>, base: pb::OpMetadata) {
+        let digest = Digest::of_bytes(&bytes);
+        let mut md = base;
+        md.ignore_cache |= node.opts.ignore_cache || self.opts.ignore_cache;
+        for (k, v) in &node.opts.description {
+            md.description.insert(k.clone(), v.clone());
+        }
+        if let Some(g) = &node.opts.progress_group {
+            md.progress_group = Some(pb::ProgressGroup { id: g.id.clone(), name: g.name.clone(), weak: g.weak });
+        }
         merge_metadata(self.metadata.entry(digest.to_string()).or_default(), md);
         for loc in &node.opts.locations {
             let entry = (digest.clone(), loc.clone());
@@ -145,7 +159,6 @@ impl Marshaller<'_> {
             self.order.push((digest.clone(), label));
         }
         self.digests.insert(node_key(node), digest);
-        Ok(())
     }
 }
 

@@ -109,6 +109,12 @@ impl SourceRange {
         Self::new(line, 0, line, 0)
     }
 
+    /// A range as found on the wire (kept as is, even if unusual).
+    pub(crate) fn from_wire(start_line: i32, start_char: i32, end_line: i32, end_char: i32) -> Self {
+        let u = |v: i32| u32::try_from(v).unwrap_or(0);
+        Self { start_line: u(start_line), start_char: u(start_char), end_line: u(end_line), end_char: u(end_char) }
+    }
+
     pub(crate) fn to_pb(self) -> bollard_buildkit_proto::pb::Range {
         use bollard_buildkit_proto::pb::{Position, Range};
         Range {

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::definition::RawSpec;
 use crate::exec::ExecSpec;
 use crate::file::FileSpec;
 use crate::merge::{DiffSpec, MergeSpec};
@@ -68,6 +69,8 @@ pub(crate) enum Op {
     File(FileSpec),
     Merge(MergeSpec),
     Diff(DiffSpec),
+    /// An op kept verbatim from another definition.
+    Raw(RawSpec),
 }
 
 /// One op in the graph. Immutable once built; shared through `Arc`.
@@ -90,6 +93,7 @@ impl Node {
             Op::File(f) => f.input_outputs(),
             Op::Merge(m) => m.inputs.iter().collect(),
             Op::Diff(d) => d.lower.iter().chain(d.upper.iter()).collect(),
+            Op::Raw(r) => r.inputs.iter().collect(),
         }
     }
 
@@ -100,6 +104,7 @@ impl Node {
             Op::File(_) => "file",
             Op::Merge(_) => "merge",
             Op::Diff(_) => "diff",
+            Op::Raw(r) => r.kind,
         }
     }
 }
@@ -312,7 +317,11 @@ impl State {
 
     /// The custom name of the op that produced this state, if any.
     pub fn custom_name(&self) -> Option<&str> {
-        self.0.output.as_ref().and_then(|o| o.node.opts.get_custom_name())
+        let node = &self.0.output.as_ref()?.node;
+        node.opts.get_custom_name().or_else(|| match &node.op {
+            Op::Raw(r) => r.metadata.description.get(crate::CUSTOM_NAME_KEY).map(String::as_str),
+            _ => None,
+        })
     }
 
     /// Applies an image config's `Env`, `WorkingDir` and `User` (the JSON from
