@@ -1,0 +1,1 @@
+//! SPDX 2.3 SBOMs for the images the frontend builds.
