@@ -127,3 +127,35 @@ def test_no_bookworm_package_was_upgraded_from_trixie_or_sid():
     assert libc.startswith("2.36"), f"libc6 moved to {libc}"
     os_release = Path("/etc/os-release").read_text()
     assert 'VERSION_CODENAME=bookworm' in os_release
+
+
+def test_engine_down_stops_only_what_engine_up_recorded(tmp_path):
+    """down signals the recorded pids, and only when they still are dockerd / docker-registry."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    real_dockerd = _pids("dockerd")
+    fake_dockerd = subprocess.Popen(["bash", "-c", "exec -a dockerd sleep 300"])
+    fake_registry = subprocess.Popen(["bash", "-c", "exec -a docker-registry sleep 300"])
+    try:
+        time.sleep(0.2)
+        (run_dir / "dockerd.pid").write_text(str(fake_dockerd.pid))
+        (run_dir / "registry.pid").write_text(str(fake_registry.pid))
+        result = run(["bash", str(ENGINE_SH), "down"], env={"STATE_DIR": str(tmp_path)}, timeout=60)
+        assert fake_dockerd.wait(timeout=30) is not None
+        assert fake_registry.wait(timeout=30) is not None
+        assert f"stopped dockerd (pid {fake_dockerd.pid})" in result.stdout
+        assert f"stopped registry (pid {fake_registry.pid})" in result.stdout
+        assert real_dockerd <= _pids("dockerd"), "the real dockerd must be untouched"
+    finally:
+        fake_dockerd.kill()
+        fake_registry.kill()
+
+    # A recorded pid now used by another program (pid reuse) is left alone.
+    other = subprocess.Popen(["sleep", "300"])
+    try:
+        (run_dir / "dockerd.pid").write_text(str(other.pid))
+        result = run(["bash", str(ENGINE_SH), "down"], env={"STATE_DIR": str(tmp_path)}, timeout=60)
+        assert other.poll() is None, "engine/down killed a process that is not dockerd"
+        assert "nothing started by engine/up is running" in result.stdout
+    finally:
+        other.kill()

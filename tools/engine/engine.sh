@@ -67,7 +67,10 @@ need_root() {
 }
 
 # ---------------------------------------------------------------- process helpers
-pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+# Alive and not a zombie (an exited child nobody reaped yet counts as gone).
+pid_alive() {
+  [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
 
 # The pid in FILE if that process is alive and its command line contains WORD.
 live_pid_from() {
