@@ -28,7 +28,7 @@ export interface Spo2TrendChartProps {
   readonly maxPoints?: number;
 }
 
-const MARGIN = { top: 14, right: 16, bottom: 34, left: 44 } as const;
+const MARGIN = { top: 28, right: 16, bottom: 34, left: 44 } as const;
 
 /** Tracks an element's content width with ResizeObserver where the platform has one. */
 function useMeasuredWidth(fallback: number) {
@@ -153,14 +153,14 @@ export function Spo2TrendChart({
           >
             minutes
           </text>
-          <text className="pm-trend__axis-label" x={4} y={MARGIN.top - 2}>
+          <text className="pm-trend__axis-label" x={4} y={12}>
             SpO2 %
           </text>
         </g>
         {showThreshold && (
           <g className="pm-trend__threshold" aria-hidden="true">
             <line x1={MARGIN.left} x2={MARGIN.left + innerW} y1={thresholdY} y2={thresholdY} />
-            <text x={MARGIN.left + innerW - 4} y={thresholdY - 5} textAnchor="end">
+            <text x={MARGIN.left + 6} y={thresholdY - 5} textAnchor="start">
               {threshold} % threshold
             </text>
           </g>

@@ -28,12 +28,12 @@ describe("Spo2TrendChart", () => {
     for (const [x, y] of coords) {
       expect(x).toBeGreaterThanOrEqual(44);
       expect(x).toBeLessThanOrEqual(640 - 16);
-      expect(y).toBeGreaterThanOrEqual(14);
+      expect(y).toBeGreaterThanOrEqual(28);
       expect(y).toBeLessThanOrEqual(240 - 34);
     }
-    // Domain for this fixture is [80, 100] over a 192 px plot starting at y=14: 90 % sits at 110.
+    // Domain for this fixture is [80, 100] over a 178 px plot starting at y=28: 90 % sits at 117.
     const threshold = container.querySelector(".pm-trend__threshold line");
-    expect(threshold?.getAttribute("y1")).toBe("110");
+    expect(threshold?.getAttribute("y1")).toBe("117");
     expect(container.querySelector(".pm-trend__threshold text")?.textContent).toBe("90 % threshold");
     const min = Math.min(...series.map((p) => p.spo2).filter((v) => v <= 100));
     expect(container.querySelector(".pm-trend__min text")?.textContent).toBe(`min ${min} %`);

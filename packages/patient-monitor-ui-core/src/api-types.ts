@@ -3,7 +3,7 @@
  * (src/generated/openapi.ts) rather than written by hand, so a contract change
  * that breaks the client fails `tsc`.
  */
-import type { paths } from "./generated/openapi";
+import type { components, paths } from "./generated/openapi";
 
 type JsonBody<R> = R extends { content: { "application/json": infer T } } ? T : never;
 
@@ -34,6 +34,9 @@ export type Features = Assessment["features"];
 export type Spo2SeriesPoint = Assessment["spo2_series"][number];
 export type SignalPacket = RequestJson<"/v1/signal-packets", "post">;
 export type SignalPacketCreated = OkBody<"/v1/signal-packets", "post", 201>;
+
+/** The `data:` of a `risk-changed` event as the contract describes it (see events.ts). */
+export type RiskChangedEventSchema = components["schemas"]["RiskChangedEvent"];
 
 /** An RFC 7807-style problem body as the API sends it for 4xx/5xx. */
 export interface ProblemBody {
