@@ -24,6 +24,7 @@ ADVISORY_LOCK_ID = 0x7061_7469_656E_74  # "patient"
 
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
+    config.set_main_option("path_separator", "os")
     config.set_main_option("script_location", str(HERE))
     config.set_main_option("version_locations", str(HERE / "versions"))
     if connection is not None:
