@@ -1,4 +1,4 @@
-// Generated from ../../tmp/api-openapi.out by packages/patient-monitor-ui-core/scripts/openapi-types.mjs.
+// Generated from contracts/openapi.yaml by packages/patient-monitor-ui-core/scripts/openapi-types.mjs.
 // Do not edit: change the contract, then run `npm run generate:types -w packages/patient-monitor-ui-core`.
 
 export type paths = {
@@ -387,7 +387,7 @@ export type components = {
         };
         /**
          * SignalPacket
-         * @description One packet of bedside-monitor readings for one patient, as posted to POST /v1/signal-packets. Sample values outside the physiological range are accepted here and rejected per sample (with a reason) by the signal core; structurally wrong packets are rejected whole with 422.
+         * @description One packet of bedside-monitor readings for one patient, as posted to POST /v1/signal-packets. Sample values outside the physiological range are accepted here and rejected per sample (with a reason) by the signal core; structurally wrong packets are rejected whole with 422. Optional properties may be null, meaning not observed.
          */
         SignalPacket: {
             /** @description Client-chosen id; a resend with the same id and content is idempotent. */
@@ -396,9 +396,9 @@ export type components = {
             device_id: components["schemas"]["SignalPacketIdentifier"];
             /** @description Optional demographics; the latest non-null values win. */
             patient?: {
-                display_name?: string;
-                ward?: string;
-            };
+                display_name?: string | null;
+                ward?: string | null;
+            } | null;
             /**
              * Format: date-time
              * @description RFC 3339 date-time (with offset) of offset_s = 0.
@@ -406,26 +406,26 @@ export type components = {
             started_at: string;
             samples: components["schemas"]["SignalPacketSample"][];
             /** @description Breaths per minute (spot observation). */
-            respiratory_rate?: number;
+            respiratory_rate?: number | null;
             /** @description Body temperature in degrees Celsius (spot observation). */
-            temperature_c?: number;
+            temperature_c?: number | null;
             /** @description Systolic blood pressure in mmHg (spot observation). */
-            systolic_bp?: number;
+            systolic_bp?: number | null;
             /**
              * @description ACVPU: alert, or new confusion / responds to voice / pain / unresponsive.
-             * @enum {string}
+             * @enum {string|null}
              */
-            consciousness?: "alert" | "cvpu";
-            on_supplemental_oxygen?: boolean;
+            consciousness?: "alert" | "cvpu" | null;
+            on_supplemental_oxygen?: boolean | null;
         };
         SignalPacketIdentifier: string;
         SignalPacketSample: {
             /** @description Seconds since started_at; must increase from sample to sample (a sample that does not is rejected by the signal core). */
             offset_s: number;
             /** @description Peripheral oxygen saturation in percent. Device sentinels such as 127 are accepted here and rejected as out of range. */
-            spo2?: number;
+            spo2?: number | null;
             /** @description Beats per minute. */
-            heart_rate?: number;
+            heart_rate?: number | null;
         };
     };
     responses: never;
