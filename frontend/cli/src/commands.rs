@@ -46,9 +46,10 @@ BUILDKIT_SYNTAX. By hand:
 
   patient-risk-frontend plan --app APP [--target T] [--platform P] [--build-platform P]
                              [--build-arg K=V]... [--build-context NAME=docker-image://REF]...
-                             [--repo DIR] [--json]
+                             [--repo DIR] [--json | --bench RUNS]
       Print the LLB graph (and image config) a build of APP would produce,
-      with catalog base refs (no digest resolution, no daemon).
+      with catalog base refs (no digest resolution, no daemon); --bench times
+      graph generation + marshal instead.
   patient-risk-frontend targets [--json]
       List every app's targets from the registry.
   patient-risk-frontend lint FILE [--build-arg K=V]... [--label K=V]... [--json]
@@ -143,7 +144,7 @@ fn platform(value: &str) -> Result<llb::Platform, CliError> {
 pub fn plan(args: &[String]) -> Result<String, CliError> {
     let a = parse_args(
         args,
-        &["--app", "--target", "--platform", "--build-platform", "--build-arg", "--build-context", "--repo"],
+        &["--app", "--target", "--platform", "--build-platform", "--build-arg", "--build-context", "--repo", "--bench"],
         &["--json"],
     )?;
     if let Some(extra) = a.positional.first() {
@@ -203,16 +204,29 @@ pub fn plan(args: &[String]) -> Result<String, CliError> {
         labels: &labels,
         no_cache: false,
     };
-    let image = llb_graphs::build(&req).map_err(|e| CliError::failed(e.to_string()))?;
     let caps: BTreeSet<String> = llb::caps::BUILDKIT_V0_13.iter().map(|c| c.to_string()).collect();
-    let def = image
-        .state
-        .marshal(&MarshalOpts {
-            platform: Some(target_platform.clone()),
-            llb_caps: Some(caps),
-            ignore_cache: false,
-        })
-        .map_err(|e| CliError::failed(format!("marshal: {e}")))?;
+    let marshal_opts = MarshalOpts {
+        platform: Some(target_platform.clone()),
+        llb_caps: Some(caps),
+        ignore_cache: false,
+    };
+    let generate = || -> Result<(llb_graphs::PlatformImage, llb::pb::Definition), CliError> {
+        let image = llb_graphs::build(&req).map_err(|e| CliError::failed(e.to_string()))?;
+        let def = image
+            .state
+            .marshal(&marshal_opts)
+            .map_err(|e| CliError::failed(format!("marshal: {e}")))?;
+        Ok((image, def))
+    };
+    if let Some(n) = a.one("--bench") {
+        let runs: usize = n
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| CliError::usage(format!("--bench takes a positive run count, got `{n}`")))?;
+        return bench(runs, &generate, &spec.app, target.name, &target_platform);
+    }
+    let (image, def) = generate()?;
     if a.switches.contains("--json") {
         let out = serde_json::json!({
             "app": spec.app,
@@ -235,6 +249,33 @@ pub fn plan(args: &[String]) -> Result<String, CliError> {
     out.push_str(&serde_json::to_string_pretty(&image.config).map_err(|e| CliError::failed(e.to_string()))?);
     out.push('\n');
     Ok(out)
+}
+
+/// Times graph generation + marshal `runs` times; one line of figures.
+fn bench(
+    runs: usize,
+    generate: &dyn Fn() -> Result<(llb_graphs::PlatformImage, llb::pb::Definition), CliError>,
+    app: &str,
+    target: &str,
+    platform: &llb::Platform,
+) -> Result<String, CliError> {
+    let mut times = Vec::with_capacity(runs);
+    let mut size = 0;
+    let mut ops = 0;
+    for _ in 0..runs {
+        let start = std::time::Instant::now();
+        let (_, def) = generate()?;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        size = def.def.iter().map(Vec::len).sum::<usize>();
+        ops = def.def.len();
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    Ok(format!(
+        "{app} {target} {platform}: graph+marshal median {median:.3} ms, min {:.3} ms, max {:.3} ms over {runs} runs; {ops} ops, {size} bytes of ops\n",
+        times[0],
+        times[times.len() - 1],
+    ))
 }
 
 fn policy_name(p: PlatformPolicy) -> &'static str {
@@ -374,6 +415,13 @@ mod tests {
         let e = plan(&s(&["--app", "risk-monitor-operator", "--platform", "linux/s390x", "--repo", &repo()])).unwrap_err();
         assert!(e.message.contains("linux/s390x"), "{}", e.message);
         assert_eq!(plan(&s(&[])).unwrap_err().code, 2);
+    }
+
+    #[test]
+    fn plan_bench_reports_timings() {
+        let out = plan(&s(&["--app", "risk-monitor-operator", "--bench", "3", "--repo", &repo()])).unwrap();
+        assert!(out.contains("graph+marshal median") && out.contains("over 3 runs"), "{out}");
+        assert_eq!(plan(&s(&["--app", "risk-monitor-operator", "--bench", "0", "--repo", &repo()])).unwrap_err().code, 2);
     }
 
     #[test]

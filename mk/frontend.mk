@@ -1,0 +1,50 @@
+# The BuildKit frontend: crates under frontend/, its image (Dockerfile.frontend), its tests.
+# See docs/frontend.md.
+
+# The ref every apps/<app>/Dockerfile names in its `# syntax=` line; frontend/build loads the
+# working tree's native build into the local image store under it.
+FRONTEND_IMAGE ?= ghcr.io/tirosh-chain/guide/llb-frontend:0.1.0
+# The multi-platform build of the working tree, in the local registry.
+FRONTEND_REF ?= $(LOCAL_REGISTRY)/patient-risk/llb-frontend:dev
+FRONTEND_PLATFORMS ?= linux/amd64,linux/arm64
+# Builder image for Dockerfile.frontend (Debian trixie rustc 1.85 + arm64 std + cross gcc).
+FRONTEND_RUST_BUILDER ?= $(LOCAL_REGISTRY)/patient-risk/bases/rust-builder:local
+FRONTEND_PROGRESS ?= $(if $(CI),plain,auto)
+FRONTEND_CRATES := -p buildkit-gateway -p patient-risk-frontend -p patient-risk-llb -p app-spec
+FRONTEND_LINTED := $(FRONTEND_CRATES) -p llb-graphs
+FRONTEND_BUILDX := cd $(REPO_ROOT) && docker buildx build -f Dockerfile.frontend --progress=$(FRONTEND_PROGRESS) \
+  --build-arg RUST_BUILDER=$(FRONTEND_RUST_BUILDER) \
+  --build-arg REVISION=$$(git -C $(REPO_ROOT) describe --always --dirty 2>/dev/null || echo unknown) \
+  --secret id=host_ca_bundle,src=$(HOST_CA_BUNDLE)
+FRONTEND_TEST_ENV := REPO_ROOT=$(REPO_ROOT) LOCAL_REGISTRY=$(LOCAL_REGISTRY) FRONTEND_IMAGE=$(FRONTEND_IMAGE) \
+  FRONTEND_REF=$(FRONTEND_REF) HOST_CA_BUNDLE=$(HOST_CA_BUNDLE)
+
+UNIT_TESTS += test/unit/frontend
+INTEGRATION_TESTS += test/integration/frontend
+
+.PHONY: frontend/build frontend/builder-base frontend/plan test/unit/frontend test/integration/frontend bench/frontend
+
+frontend/builder-base: engine/up
+	@$(MAKE) bases BASES=rust-builder
+
+frontend/build: engine/up frontend/builder-base ## Build the frontend image (amd64+arm64), push $(FRONTEND_REF), load the native one as $(FRONTEND_IMAGE)
+	@$(FRONTEND_BUILDX) --platform $(FRONTEND_PLATFORMS) -t $(FRONTEND_REF) --push .
+	@native=$$(docker version -f '{{.Server.Os}}/{{.Server.Arch}}'); \
+	  $(FRONTEND_BUILDX) --platform "$$native" -t $(FRONTEND_IMAGE) --load .
+	@docker image inspect $(FRONTEND_IMAGE) --format '$(FRONTEND_IMAGE): {{.Id}} {{.Os}}/{{.Architecture}} {{.Size}} bytes'
+
+frontend/plan: ## Print the LLB graph of an app without a daemon (APP=<app> [TARGET=..] [PLATFORM=..] [ARGS=..])
+	@test -n "$(APP)" || { echo "usage: make frontend/plan APP=<app> [TARGET=release] [PLATFORM=linux/arm64] [ARGS='--json']" >&2; exit 2; }
+	@cd $(REPO_ROOT) && cargo run -q --locked -p patient-risk-frontend -- plan --app $(APP) \
+	  $(if $(TARGET),--target $(TARGET)) $(if $(PLATFORM),--platform $(PLATFORM)) $(ARGS)
+
+test/unit/frontend: ## Frontend crates: cargo test (gateway, cli, llb, spec) and clippy -D warnings (plus llb-graphs)
+	@cd $(REPO_ROOT) && cargo test -q --locked $(FRONTEND_CRATES)
+	@cd $(REPO_ROOT) && cargo clippy -q --locked $(FRONTEND_LINTED) --all-targets -- -D warnings
+
+test/integration/frontend: engine/up bases frontend/build engine/test-venv ## Frontend against the real engine: builds, --call targets/outline, --check, spec and base errors
+	@cd $(REPO_ROOT)/tests/frontend && $(FRONTEND_TEST_ENV) $(ENGINE_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs
+
+bench/frontend: engine/up bases frontend/build ## Benchmark: graph generation, frontend peak RSS, image size, cached no-op build vs the builtin frontend (prints figures)
+	@cd $(REPO_ROOT) && cargo build -q --release --locked -p patient-risk-frontend
+	@cd $(REPO_ROOT) && $(FRONTEND_TEST_ENV) BENCH_RUNS=$${BENCH_RUNS:-7} python3 tests/frontend/bench_frontend.py
