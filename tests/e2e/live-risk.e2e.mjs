@@ -50,6 +50,11 @@ const lowPatient = { ...normal, packet_id: `${normal.packet_id}${run}`, patient_
 const highName = highPatient.patient.display_name;
 const lowName = normal.patient?.display_name ?? lowPatient.patient_id;
 
+/** @param {string} text */
+function literal(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** @type {Awaited<ReturnType<typeof startStack>>} */
 let stack;
 /** @type {import("playwright-core").Browser} */
@@ -148,7 +153,7 @@ describe("live patient risk in the browser", () => {
     const assessment = await postPacket(lowPatient);
     await row(lowPatient.patient_id).waitFor({ timeout: LIVE_TIMEOUT_MS });
     assert.equal(await row(lowPatient.patient_id).getAttribute("data-level"), assessment.level);
-    assert.match(await row(lowPatient.patient_id).innerText(), new RegExp(lowName));
+    assert.match(await row(lowPatient.patient_id).innerText(), new RegExp(literal(lowName)));
     assert.equal(mainFrameNavigations, navigationsBefore, "the page did not navigate");
     assert.equal(await page.evaluate(() => /** @type {any} */ (window).__e2eSamePage), true, "the page was not reloaded");
   });
@@ -162,7 +167,7 @@ describe("live patient risk in the browser", () => {
     await page.waitForSelector(`tr[data-patient-id="${highPatient.patient_id}"][data-level="high"]`, {
       timeout: LIVE_TIMEOUT_MS,
     });
-    assert.match(await highRow.innerText(), new RegExp(`${highName}[\\s\\S]*High`));
+    assert.match(await highRow.innerText(), new RegExp(`${literal(highName)}[\\s\\S]*High`));
     assert.match(await highRow.innerText(), new RegExp(`·\\s*${assessment.score}`));
     // Worst first: the high-risk patient heads the table.
     const firstRow = page.locator("table.pm-patients tbody tr").first();
@@ -180,7 +185,7 @@ describe("live patient risk in the browser", () => {
     await page.getByRole("link", { name: highName, exact: true }).click();
     await page.waitForURL(`**/patients/${encodeURIComponent(highPatient.patient_id)}`);
     await page.getByRole("heading", { level: 1, name: highName }).waitFor();
-    const chart = page.getByRole("img", { name: new RegExp(`SpO2 trend for ${highName}`) });
+    const chart = page.getByRole("img", { name: new RegExp(`SpO2 trend for ${literal(highName)}`) });
     await chart.waitFor();
     assert.match((await chart.getAttribute("aria-labelledby")) ?? "", /title.*desc/);
     const reasons = page.locator(".reasons__item");
@@ -207,7 +212,7 @@ describe("live patient risk in the browser", () => {
     // A deep link loads straight from nginx (history fallback).
     await page.goto(`${stack.baseUrl}/patients/${encodeURIComponent(highPatient.patient_id)}`);
     await page.getByRole("heading", { level: 1, name: highName }).waitFor();
-    await page.getByRole("img", { name: new RegExp(`SpO2 trend for ${highName}`) }).waitFor();
+    await page.getByRole("img", { name: new RegExp(`SpO2 trend for ${literal(highName)}`) }).waitFor();
     size = await noHorizontalOverflow();
     assert.ok(size.scrollWidth <= size.clientWidth, `patient page overflows: ${JSON.stringify(size)}`);
     const svg = await page.locator("svg.pm-trend__svg").boundingBox();
