@@ -9,6 +9,7 @@
 // Screenshots and logs go to artifacts/e2e/.
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium } from "playwright-core";
@@ -27,6 +28,7 @@ const CHROMIUM_FLAGS = [
   "--disable-sync",
 ];
 const LIVE_TIMEOUT_MS = 15_000;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** @param {string} name */
 function fixture(name) {
@@ -103,6 +105,24 @@ async function waitForLive() {
   await page.getByTestId("link-state").filter({ hasText: "Live" }).waitFor({ timeout: LIVE_TIMEOUT_MS });
 }
 
+/**
+ * Runs axe-core (WCAG 2 A/AA rules) on the current page and returns one line
+ * per violation. Injected through the DevTools protocol, so the page's CSP
+ * stays in force.
+ * @returns {Promise<string[]>}
+ */
+async function accessibilityViolations() {
+  await page.evaluate(`${axeSource}\n;undefined`);
+  return page.evaluate(async () => {
+    const axe = /** @type {any} */ (window).axe;
+    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"] } });
+    if (result.passes.length === 0) return ["axe-core checked nothing: is the page empty?"];
+    return result.violations.map(
+      (/** @type {any} */ v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((/** @type {any} */ n) => n.target.join(" ")).join(", ")}`,
+    );
+  });
+}
+
 async function noHorizontalOverflow() {
   return page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,
@@ -177,6 +197,7 @@ describe("live patient risk in the browser", () => {
 
     assert.equal(mainFrameNavigations, navigationsBefore, "the page did not navigate");
     assert.equal(await page.evaluate(() => /** @type {any} */ (window).__e2eSamePage), true, "the page was not reloaded");
+    assert.deepEqual(await accessibilityViolations(), [], "axe-core on the patient list");
     const shot = await screenshot("patient-list-high-1280");
     console.log(`screenshot: ${shot}`);
   });
@@ -191,6 +212,7 @@ describe("live patient risk in the browser", () => {
     const reasons = page.locator(".reasons__item");
     assert.ok((await reasons.count()) > 0, "at least one reason is listed");
     assert.equal(await page.locator(".patient-head").getAttribute("data-level"), "high");
+    assert.deepEqual(await accessibilityViolations(), [], "axe-core on the patient page");
     const shot = await screenshot("patient-page-high-1280");
     console.log(`screenshot: ${shot}`);
   });
@@ -217,6 +239,7 @@ describe("live patient risk in the browser", () => {
     assert.ok(size.scrollWidth <= size.clientWidth, `patient page overflows: ${JSON.stringify(size)}`);
     const svg = await page.locator("svg.pm-trend__svg").boundingBox();
     assert.ok(svg && svg.x >= 0 && svg.x + svg.width <= 360, `chart fits: ${JSON.stringify(svg)}`);
+    assert.deepEqual(await accessibilityViolations(), [], "axe-core on the patient page at 360 px");
     await screenshot("patient-page-high-360");
     await page.setViewportSize({ width: 1280, height: 860 });
   });
