@@ -15,7 +15,6 @@ WEB_MANIFESTS := $(REPO_ROOT)/package.json $(REPO_ROOT)/package-lock.json \
 VITE_API_BASE ?= /api
 # Debian packages the e2e test drives (fonts so screenshots have text).
 WEB_E2E_APT := chromium nginx fonts-dejavu-core
-WEB_API_BIN := $(REPO_ROOT)/apps/patient-risk-python-api/.venv/bin/patient-risk-api
 
 .PHONY: web/deps web/lint web/typecheck web/build web/types web/nginx-check web/dev \
   web/e2e-deps test/unit/web test/e2e/web
@@ -59,11 +58,9 @@ web/e2e-deps:
 	  echo "web: installing $(WEB_E2E_APT) from Debian"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(WEB_E2E_APT) >/dev/null; \
 	else echo "web: the e2e test needs Debian's $(WEB_E2E_APT); run as root or install them" >&2; exit 1; fi
-	@if [ -x $(WEB_API_BIN) ]; then :; \
-	elif grep -q '^api/venv:' $(REPO_ROOT)/mk/api.mk 2>/dev/null; then $(MAKE) api/venv; \
-	else echo "web: $(WEB_API_BIN) is missing and mk/api.mk has no api/venv target to make it" >&2; exit 1; fi
 
-test/e2e/web: web/deps web/e2e-deps web/build ## Chromium e2e: built SPA behind host nginx + real API; screenshots in artifacts/e2e
+# api/venv (mk/api.mk) provides apps/patient-risk-python-api/.venv/bin/patient-risk-api.
+test/e2e/web: web/deps web/e2e-deps api/venv web/build ## Chromium e2e: built SPA behind host nginx + real API; screenshots in artifacts/e2e
 	cd $(REPO_ROOT) && npm run --silent e2e
 
 UNIT_TESTS += test/unit/web test/e2e/web
