@@ -58,7 +58,7 @@ export function App({ client }: AppProps) {
       {state === "offline" || state === "reconnecting" ? (
         <div className="banner banner--warning" role="status">
           <strong>{state === "offline" ? "You are offline." : "Live updates interrupted."}</strong>{" "}
-          Showing the last data received; reconnecting automatically.
+          {live.status === "ready" ? "Showing the last data received; reconnecting" : "Reconnecting"} automatically.
         </div>
       ) : null}
       <main id="content" className="app-main" tabIndex={-1}>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { ApiError, type ApiClient, type Assessment, type PatientSummary } from "patient-monitor-ui-core";
 
 export type PatientDetail =
@@ -53,5 +53,6 @@ export function usePatientDetail(
     return () => controller.abort();
   }, [client, patientId, version, attempt]);
 
-  return [state, () => setAttempt((a) => a + 1)];
+  const retry = useCallback(() => setAttempt((a) => a + 1), []);
+  return [state, retry];
 }

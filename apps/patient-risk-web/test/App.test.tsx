@@ -129,6 +129,22 @@ describe("patient page", () => {
     expect(within(history).getAllByRole("row")).toHaveLength(3);
   });
 
+  it("retries a failed load by itself when the API comes back", async () => {
+    api.patients = [mira];
+    api.assessments.set("pt-1001", [highAssessment("pt-1001")]);
+    api.down = true;
+    renderApp("/patients/pt-1001");
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not load this patient");
+    await waitFor(() =>
+      expect(screen.getByText("Live updates interrupted.").parentElement).toHaveTextContent(
+        "Live updates interrupted. Reconnecting automatically.",
+      ),
+    );
+    api.down = false;
+    expect(await screen.findByRole("heading", { level: 1, name: "Mira Okafor" }, { timeout: 5000 })).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
   it("says when a patient does not exist", async () => {
     renderApp("/patients/nobody");
     expect(await screen.findByRole("heading", { level: 1, name: "Patient not found" })).toBeInTheDocument();

@@ -46,6 +46,8 @@ export interface AppApiServer {
   patients: PatientSummary[];
   assessments: Map<string, Assessment[]>;
   failPatients: boolean;
+  /** Every endpoint, the event stream included, answers 503. */
+  down: boolean;
   emit(event: string, data: unknown): void;
   close(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export async function startAppApi(): Promise<AppApiServer> {
     patients: [] as PatientSummary[],
     assessments: new Map<string, Assessment[]>(),
     failPatients: false,
+    down: false,
   };
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { "content-type": status < 400 ? "application/json" : "application/problem+json" });
@@ -65,6 +68,7 @@ export async function startAppApi(): Promise<AppApiServer> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (state.down) return send(res, 503, { title: "API unavailable", status: 503 });
     if (url.pathname === "/v1/events/risk") {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(": open\n\n");
@@ -107,6 +111,12 @@ export async function startAppApi(): Promise<AppApiServer> {
     },
     set failPatients(v) {
       state.failPatients = v;
+    },
+    get down() {
+      return state.down;
+    },
+    set down(v) {
+      state.down = v;
     },
     emit(event, data) {
       for (const s of streams) s.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);

@@ -28,6 +28,8 @@ export interface LivePatients {
   readonly changes: ReadonlyMap<string, RecentChange>;
   /** A sentence describing the latest change, for a live region. */
   readonly announcement: string;
+  /** How often the event stream came back after a drop (events may have been missed each time). */
+  readonly reconnects: number;
   readonly refresh: () => void;
 }
 
@@ -58,8 +60,9 @@ function applyChange(patients: readonly PatientSummary[], event: RiskChangedEven
 /**
  * The patient list kept current: loads `GET /v1/patients`, applies each
  * `risk-changed` event in place, reloads when an event names a patient it does
- * not know yet or after the event stream reconnects (events may have been
- * missed), and keeps showing the last good list when a reload fails.
+ * not know yet, after the event stream reconnects (events may have been
+ * missed) and when the stream opens after a failed first load, and keeps
+ * showing the last good list when a reload fails.
  */
 export function useLivePatients(client: ApiClient, options: UseLivePatientsOptions = {}): LivePatients {
   const [patients, setPatients] = useState<readonly PatientSummary[]>([]);
@@ -68,10 +71,13 @@ export function useLivePatients(client: ApiClient, options: UseLivePatientsOptio
   const [changes, setChanges] = useState<ReadonlyMap<string, RecentChange>>(new Map());
   const [announcement, setAnnouncement] = useState("");
   const [generation, setGeneration] = useState(0);
+  const [reconnects, setReconnects] = useState(0);
+  const statusRef = useRef(status);
   const patientsRef = useRef(patients);
   useEffect(() => {
     patientsRef.current = patients;
-  }, [patients]);
+    statusRef.current = status;
+  }, [patients, status]);
   const now = options.now ?? Date.now;
 
   const refresh = useCallback(() => setGeneration((g) => g + 1), []);
@@ -110,8 +116,13 @@ export function useLivePatients(client: ApiClient, options: UseLivePatientsOptio
       const name = known?.display_name || event.patient_id;
       setAnnouncement(describeRiskChange(name, event.previous_level, event.level, event.score));
     },
-    onReconnected: refresh,
+    onOpen: ({ reconnected }) => {
+      // After a drop events may have been missed; after a failed first load the
+      // stream opening is the sign the API is back. Either way: reload.
+      if (reconnected) setReconnects((n) => n + 1);
+      if (reconnected || statusRef.current === "error") refresh();
+    },
   });
 
-  return { patients, status, error, connection, changes, announcement, refresh };
+  return { patients, status, error, connection, changes, announcement, reconnects, refresh };
 }

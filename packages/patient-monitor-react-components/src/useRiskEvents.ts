@@ -10,8 +10,8 @@ import {
 export interface UseRiskEventsOptions {
   /** Called for every valid `risk-changed` event. */
   readonly onRiskChanged: (event: RiskChangedEvent) => void;
-  /** Called after a reconnect, when events may have been missed. */
-  readonly onReconnected?: () => void;
+  /** Called on every successful (re)connection; `reconnected` means events may have been missed. */
+  readonly onOpen?: (info: { readonly reconnected: boolean }) => void;
   readonly createEventSource?: (url: string) => EventSourceLike;
   readonly backoff?: BackoffOptions;
 }
@@ -36,9 +36,7 @@ export function useRiskEvents(url: string | null, options: UseRiskEventsOptions)
       ...(createEventSource ? { createEventSource } : {}),
       ...(backoff ? { backoff } : {}),
       onRiskChanged: (event) => latest.current.onRiskChanged(event),
-      onOpen: ({ reconnected }) => {
-        if (reconnected) latest.current.onReconnected?.();
-      },
+      onOpen: (info) => latest.current.onOpen?.(info),
       onStateChange: (next) => setState(next),
       onInvalidEvent: (error) => {
         console.warn(`ignored a malformed risk event: ${error.message}`);

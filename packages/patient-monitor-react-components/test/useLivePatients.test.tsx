@@ -27,6 +27,7 @@ function Live({ client }: { client: ApiClient }) {
       <p data-testid="status">
         {live.status}/{live.connection}
       </p>
+      <p data-testid="reconnects">{live.reconnects}</p>
       {live.error && <p role="alert">{live.error.message}</p>}
       <PatientTable patients={live.patients} caption="Patients" changes={live.changes} now={useNow()} />
       <LiveRegion message={live.announcement} />
@@ -90,6 +91,22 @@ describe("useLivePatients with a real API server", () => {
     await waitFor(() => expect(api!.listCalls()).toBe(3));
     await waitFor(() => expect(screen.getByRole("row", { name: /Mira Okafor/ })).toHaveTextContent("High"));
     expect(screen.getByTestId("status")).toHaveTextContent("ready/open");
+    expect(screen.getByTestId("reconnects")).toHaveTextContent("1");
+  });
+
+  it("reloads by itself once the stream opens after a failed first load", async () => {
+    api = await startApiServer([mira]);
+    api.listStatus = 503;
+    api.eventsStatus = 503;
+    render(<Live client={new ApiClient({ baseUrl: api.url })} />);
+    await waitFor(() => expect(screen.getByTestId("status")).toHaveTextContent("error/reconnecting"));
+    const failedCalls = api.listCalls();
+    api.listStatus = 200;
+    api.eventsStatus = 200;
+    await waitFor(() => expect(screen.getByTestId("status")).toHaveTextContent("ready/open"));
+    expect(screen.getByRole("row", { name: /Mira Okafor/ })).toBeInTheDocument();
+    expect(api.listCalls()).toBe(failedCalls + 1);
+    expect(screen.getByTestId("reconnects")).toHaveTextContent("0");
   });
 
   it("reports a failed first load as an error", async () => {

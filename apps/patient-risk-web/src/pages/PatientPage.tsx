@@ -1,3 +1,4 @@
+import { useEffect } from "react";
 import { Link, useParams } from "react-router";
 import {
   describeRisk,
@@ -25,8 +26,16 @@ export function PatientPage() {
 function PatientView({ patientId }: { readonly patientId: string }) {
   const { client, live } = useApp();
   const change = live.changes.get(patientId);
-  const [detail, retry] = usePatientDetail(client, patientId, change?.event.packet_id ?? "");
+  // Reload on a live change of this patient and after every stream reconnect
+  // (a change may have been missed meanwhile).
+  const version = `${change?.event.packet_id ?? ""}#${live.reconnects}`;
+  const [detail, retry] = usePatientDetail(client, patientId, version);
   const now = useNow(15_000);
+  // A failed load is retried once the event stream (re)opens: the API is back.
+  const retryNow = detail.status === "error" && live.connection === "open";
+  useEffect(() => {
+    if (retryNow) retry();
+  }, [retryNow, retry]);
   useDocumentTitle(detail.status === "ready" ? patientName(detail.patient) : "Patient");
 
   return (

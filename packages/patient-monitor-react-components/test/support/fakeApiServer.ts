@@ -10,6 +10,8 @@ export interface ApiServer {
   readonly url: string;
   patients: PatientSummary[];
   listStatus: number;
+  /** Status of GET /v1/events/risk; anything but 200 is answered as an error. */
+  eventsStatus: number;
   readonly listCalls: () => number;
   readonly streams: ServerResponse[];
   emit(event: string, data: unknown): void;
@@ -20,7 +22,7 @@ export interface ApiServer {
 export async function startApiServer(initial: PatientSummary[]): Promise<ApiServer> {
   let listCalls = 0;
   const streams: ServerResponse[] = [];
-  const state = { patients: initial, listStatus: 200 };
+  const state = { patients: initial, listStatus: 200, eventsStatus: 200 };
   const server = createServer((req, res) => {
     if (req.url === "/v1/patients") {
       listCalls += 1;
@@ -34,6 +36,10 @@ export async function startApiServer(initial: PatientSummary[]): Promise<ApiServ
       return;
     }
     if (req.url === "/v1/events/risk") {
+      if (state.eventsStatus !== 200) {
+        res.writeHead(state.eventsStatus).end();
+        return;
+      }
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       res.write(": open\n\n");
       streams.push(res);
@@ -60,6 +66,12 @@ export async function startApiServer(initial: PatientSummary[]): Promise<ApiServ
     },
     set listStatus(s) {
       state.listStatus = s;
+    },
+    get eventsStatus() {
+      return state.eventsStatus;
+    },
+    set eventsStatus(s) {
+      state.eventsStatus = s;
     },
     listCalls: () => listCalls,
     streams,
