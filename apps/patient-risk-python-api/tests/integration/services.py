@@ -124,7 +124,8 @@ class Redis:
                 break
             except redis.exceptions.ConnectionError:
                 if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"redis-server did not start: {(self.root / 'redis.log').read_text()[-1000:]}")
+                    log = (self.root / "redis.log").read_text()[-1000:]
+                    raise RuntimeError(f"redis-server did not start: {log}") from None
                 time.sleep(0.05)
         client.close()
 
