@@ -51,7 +51,7 @@ DEMO_ENV = $(call demo_storage_env,$(DEMO_MODE)) BASE_IMAGES=$(DEMO_MODE) BASE_I
 STORAGE_ENV = $(call demo_storage_env,$(STORAGE_MODE))
 
 DEMO_COMPOSE = docker compose --progress=$(DEMO_PROGRESS) --project-directory $(REPO_ROOT) -p $(DEMO_PROJECT) \
-  -f $(DEMO_FILE) $(foreach f,$(DEMO_COMPOSE_EXTRA),-f $(f))
+  -f $(DEMO_FILE) $(foreach f,$(DEMO_COMPOSE_EXTRA),-f $(abspath $(f)))
 STORAGE_COMPOSE = docker compose --progress=$(DEMO_PROGRESS) --project-directory $(REPO_ROOT) -p $(STORAGE_PROJECT) -f $(DEMO_FILE)
 # The host address that reaches the published web port.
 DEMO_WEB_URL = http://$(if $(filter 0.0.0.0 ::,$(WEB_BIND)),127.0.0.1,$(WEB_BIND)):$(WEB_PORT)
@@ -83,7 +83,7 @@ demo/run: engine/up demo/bases frontend/build ## Build API + web through the LLB
 	  echo "demo/run: more with \`make demo/logs\`; if a migration failed half-way, \`make demo/reset\` drops the volumes and starts over" >&2; \
 	  exit 1; fi
 	@$(DEMO_ENV) $(DEMO_COMPOSE) up --detach --no-deps --force-recreate signal-device-simulator
-	@status=$$($(DEMO_COMPOSE) wait signal-device-simulator | tail -n 1); \
+	@status=$$(docker wait $$($(DEMO_COMPOSE) ps --all --quiet signal-device-simulator)); \
 	  echo; echo "demo: the signal-device simulator posted:"; \
 	  $(DEMO_COMPOSE) logs --no-log-prefix signal-device-simulator | sed 's/^/  /'; \
 	  if [ "$$status" != 0 ]; then echo "demo/run: the simulator exited with status $$status (see above)" >&2; exit 1; fi
