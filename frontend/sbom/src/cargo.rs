@@ -1,0 +1,242 @@
+//! Rust crates compiled into a binary, from `cargo metadata --format-version 1
+//! --filter-platform <triple>` (the resolved graph with dependency kinds and
+//! each package's license) plus `Cargo.lock` (archive checksums).
+//!
+//! Cargo.lock alone cannot say which edges are build- or dev-only, or which
+//! are for another target; `cargo metadata --filter-platform` can. From the
+//! root crate only normal dependencies are followed, and proc-macro crates
+//! (compiled for the build host, never linked) are left out with everything
+//! reachable only through them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+use crate::model::{Algorithm, Checksum, Component, ComponentSet, Ecosystem, Parent, Purpose, SourceError};
+use crate::purl::Purl;
+
+const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+    resolve: Option<Resolve>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Package {
+    name: String,
+    version: String,
+    id: String,
+    #[serde(default)]
+    license: Option<String>,
+    #[serde(default)]
+    license_file: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    targets: Vec<Target>,
+    #[serde(default)]
+    repository: Option<String>,
+    #[serde(default)]
+    homepage: Option<String>,
+    #[serde(default)]
+    manifest_path: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Target {
+    #[serde(default)]
+    kind: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Resolve {
+    nodes: Vec<Node>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Node {
+    id: String,
+    #[serde(default)]
+    deps: Vec<NodeDep>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NodeDep {
+    pkg: String,
+    #[serde(default)]
+    dep_kinds: Vec<DepKind>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DepKind {
+    kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Lock {
+    #[serde(default)]
+    package: Vec<LockPackage>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LockPackage {
+    name: String,
+    version: String,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    checksum: Option<String>,
+}
+
+/// `(name, version, source)` → sha256 of the `.crate` archive, from Cargo.lock.
+fn lock_checksums(file: &str, text: &str) -> Result<BTreeMap<(String, String), String>, SourceError> {
+    let lock: Lock = toml::from_str(text).map_err(|e| SourceError::new(file, format!("not a Cargo.lock: {e}")))?;
+    Ok(lock
+        .package
+        .into_iter()
+        .filter(|p| p.source.as_deref() == Some(CRATES_IO))
+        .filter_map(|p| Some(((p.name, p.version), p.checksum?)))
+        .collect())
+}
+
+/// The crates linked into `root` (a package name of the workspace).
+///
+/// `metadata` is `cargo metadata --format-version 1 --filter-platform <triple>`
+/// output (`metadata_file` names it in errors); `lock` is the Cargo.lock
+/// the build used, for checksums.
+pub fn linked_crates(
+    metadata_file: &str,
+    metadata: &str,
+    lock: Option<(&str, &str)>,
+    root: &str,
+    parent: Parent,
+) -> Result<ComponentSet, SourceError> {
+    let err = |m: String| SourceError::new(metadata_file, m);
+    let md: Metadata = serde_json::from_str(metadata).map_err(|e| err(format!("not `cargo metadata` JSON: {e}")))?;
+    let resolve = md.resolve.ok_or_else(|| err("no `resolve` graph (was it run with --no-deps?)".to_string()))?;
+    let packages: BTreeMap<&str, &Package> = md.packages.iter().map(|p| (p.id.as_str(), p)).collect();
+    let nodes: BTreeMap<&str, &Node> = resolve.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let roots: Vec<&Package> = md.packages.iter().filter(|p| p.name == root && p.source.is_none()).collect();
+    let root_pkg = match roots.as_slice() {
+        [one] => *one,
+        [] => return Err(err(format!("no workspace package named `{root}`"))),
+        _ => return Err(err(format!("more than one workspace package named `{root}`"))),
+    };
+    let checksums = match lock {
+        Some((file, text)) => lock_checksums(file, text)?,
+        None => BTreeMap::new(),
+    };
+    let is_proc_macro = |p: &Package| p.targets.iter().any(|t| t.kind.iter().any(|k| k == "proc-macro"));
+
+    // Normal edges only, never into a proc-macro crate.
+    let mut linked: BTreeSet<&str> = BTreeSet::new();
+    let mut edges: Vec<(&str, &str)> = Vec::new();
+    let mut stack = vec![root_pkg.id.as_str()];
+    while let Some(id) = stack.pop() {
+        if !linked.insert(id) {
+            continue;
+        }
+        let node = nodes.get(id).ok_or_else(|| err(format!("package `{id}` is missing from the resolve graph")))?;
+        for dep in &node.deps {
+            let normal = dep.dep_kinds.iter().any(|k| k.kind.is_none());
+            let Some(pkg) = packages.get(dep.pkg.as_str()) else {
+                return Err(err(format!("dependency `{}` is missing from `packages`", dep.pkg)));
+            };
+            if normal && !is_proc_macro(pkg) {
+                edges.push((id, dep.pkg.as_str()));
+                stack.push(dep.pkg.as_str());
+            }
+        }
+    }
+
+    let mut set = ComponentSet::new(metadata_file, parent);
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in &linked {
+        let p = packages[id];
+        let mut c = Component::new(Ecosystem::Cargo, &p.name, &p.version);
+        match &p.license {
+            Some(l) => c.declared_license(l),
+            None => {
+                if let Some(f) = &p.license_file {
+                    c.license_comment = Some(format!("license in file {f} (no SPDX expression declared)"));
+                }
+            }
+        }
+        c.homepage = p.homepage.clone().or_else(|| p.repository.clone());
+        match p.source.as_deref() {
+            Some(CRATES_IO) => {
+                c.purl = Some(Purl::new("cargo", &p.name).version(&p.version).to_string());
+                c.download_location = Some(format!("https://crates.io/api/v1/crates/{}/{}/download", p.name, p.version));
+                if let Some(sum) = checksums.get(&(p.name.clone(), p.version.clone())) {
+                    c.checksums.push(Checksum { algorithm: Algorithm::Sha256, hex: sum.to_ascii_lowercase() });
+                }
+            }
+            Some(other) => c.comment = Some(format!("source {other}")),
+            None => {
+                let dir = p.manifest_path.trim_end_matches("Cargo.toml").trim_end_matches('/');
+                c.comment = Some(format!("workspace crate at {dir}"));
+            }
+        }
+        if p.id == root_pkg.id {
+            c.purpose = Purpose::Application;
+        }
+        index.insert(id, set.components.len());
+        set.components.push(c);
+    }
+    set.depends_on = edges.iter().map(|(a, b)| (index[a], index[b])).collect();
+    set.tidy();
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pkg(name: &str, source: Option<&str>, kind: &str, license: Option<&str>) -> serde_json::Value {
+        serde_json::json!({
+            "name": name, "version": "1.0.0", "id": format!("{name}-id"), "license": license,
+            "source": source, "targets": [{"kind": [kind]}], "manifest_path": format!("/src/{name}/Cargo.toml"),
+        })
+    }
+
+    #[test]
+    fn follows_normal_edges_and_skips_proc_macros() {
+        let md = serde_json::json!({
+            "packages": [
+                pkg("binding", None, "cdylib", Some("Apache-2.0")),
+                pkg("lib", Some(CRATES_IO), "lib", Some("MIT/Apache-2.0")),
+                pkg("macros", Some(CRATES_IO), "proc-macro", Some("MIT")),
+                pkg("syn", Some(CRATES_IO), "lib", Some("MIT")),
+                pkg("cc", Some(CRATES_IO), "lib", Some("MIT")),
+                pkg("proptest", Some(CRATES_IO), "lib", Some("MIT")),
+            ],
+            "resolve": {"nodes": [
+                {"id": "binding-id", "deps": [
+                    {"pkg": "lib-id", "dep_kinds": [{"kind": null}]},
+                    {"pkg": "macros-id", "dep_kinds": [{"kind": null}]},
+                    {"pkg": "cc-id", "dep_kinds": [{"kind": "build"}]},
+                    {"pkg": "proptest-id", "dep_kinds": [{"kind": "dev"}]},
+                ]},
+                {"id": "lib-id", "deps": []},
+                {"id": "macros-id", "deps": [{"pkg": "syn-id", "dep_kinds": [{"kind": null}]}]},
+                {"id": "syn-id", "deps": []},
+                {"id": "cc-id", "deps": []},
+                {"id": "proptest-id", "deps": []},
+            ]},
+        });
+        let lock = "version = 4\n\n[[package]]\nname = \"lib\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"ABCD\"\n";
+        let set = linked_crates("m.json", &md.to_string(), Some(("Cargo.lock", lock)), "binding", Parent::Image).unwrap();
+        let names: Vec<&str> = set.components.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["binding", "lib"]);
+        let lib = &set.components[1];
+        assert_eq!(lib.license.as_str(), "MIT OR Apache-2.0");
+        assert_eq!(lib.purl.as_deref(), Some("pkg:cargo/lib@1.0.0"));
+        assert_eq!(lib.checksums[0].hex, "abcd");
+        assert_eq!(set.components[0].purl, None, "a workspace crate is not on crates.io");
+        assert_eq!(set.depends_on, vec![(0, 1)]);
+        let missing = linked_crates("m.json", &md.to_string(), None, "nope", Parent::Image).unwrap_err();
+        assert_eq!(missing.to_string(), "m.json: no workspace package named `nope`");
+    }
+}

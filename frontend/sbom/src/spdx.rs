@@ -1,0 +1,381 @@
+//! The SPDX 2.3 JSON document of one image for one platform.
+//!
+//! Packages: the image (CONTAINER, DESCRIBED by the document), its runtime
+//! base image when known, and every component of every [`ComponentSet`].
+//! Relationships: image CONTAINS base, base CONTAINS what was read from the
+//! base (dpkg), image CONTAINS everything else, plus the sets' DEPENDS_ON
+//! edges. Output is deterministic: ids derive from content, packages and
+//! relationships are sorted, `created` comes from the caller (the build's
+//! `SOURCE_DATE_EPOCH`), and `documentNamespace` ends in a hash of the
+//! document's own content.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::license::License;
+use crate::model::{Component, ComponentSet, Parent, Purpose};
+use crate::purl::Purl;
+
+/// The image the document describes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageSubject {
+    /// Image repository name (e.g. `patient-risk-python-api`).
+    pub name: String,
+    /// Version (the `VERSION` build arg).
+    pub version: String,
+    /// Platform (`linux/arm64`).
+    pub platform: String,
+    /// One-line description.
+    pub description: String,
+    /// Declared license of the image's own code (`org.opencontainers.image.licenses`).
+    pub license: String,
+    /// Source repository URL.
+    pub source: String,
+    /// Source revision (commit), when known.
+    pub revision: String,
+    /// Supplier (`Organization: …`).
+    pub supplier: String,
+}
+
+/// The runtime base image the build started from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseImage {
+    /// Logical name (`python-runtime`).
+    pub name: String,
+    /// Repository the image was pulled from, without tag or digest.
+    pub repository: String,
+    /// Tag, if the reference had one.
+    pub tag: String,
+    /// Pinned digest (`sha256:…`).
+    pub digest: String,
+    /// Architecture of the platform variant used.
+    pub arch: String,
+}
+
+/// Who made the document and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentInfo {
+    /// Namespace URI prefix, e.g. `https://github.com/tirosh-chain/guide/spdx`.
+    pub namespace_prefix: String,
+    /// Creation time, unix seconds (use `SOURCE_DATE_EPOCH` for reproducible output).
+    pub created: i64,
+    /// `creators` entries (`Tool: …`, `Organization: …`).
+    pub creators: Vec<String>,
+}
+
+/// An image SBOM being assembled.
+#[derive(Debug, Clone)]
+pub struct ImageSbom {
+    subject: ImageSubject,
+    base: Option<BaseImage>,
+    sets: Vec<ComponentSet>,
+}
+
+const IMAGE_ID: &str = "SPDXRef-image";
+const BASE_ID: &str = "SPDXRef-base-image";
+
+impl ImageSbom {
+    /// A document about `subject`.
+    pub fn new(subject: ImageSubject) -> Self {
+        Self { subject, base: None, sets: Vec::new() }
+    }
+
+    /// Records the runtime base image.
+    pub fn base_image(&mut self, base: BaseImage) {
+        self.base = Some(base);
+    }
+
+    /// Adds the components read from one source.
+    pub fn add(&mut self, set: ComponentSet) {
+        self.sets.push(set);
+    }
+
+    /// Number of components so far (over every set).
+    pub fn component_count(&self) -> usize {
+        self.sets.iter().map(|s| s.components.len()).sum()
+    }
+
+    /// The SPDX 2.3 JSON document.
+    pub fn document(&self, info: &DocumentInfo) -> Value {
+        let mut packages: BTreeMap<String, Value> = BTreeMap::new();
+        let mut rels: BTreeSet<(String, &'static str, String)> = BTreeSet::new();
+        rels.insert(("SPDXRef-DOCUMENT".into(), "DESCRIBES", IMAGE_ID.into()));
+        packages.insert(IMAGE_ID.into(), self.image_package());
+        if let Some(base) = &self.base {
+            packages.insert(BASE_ID.into(), base_package(base));
+            rels.insert((IMAGE_ID.into(), "CONTAINS", BASE_ID.into()));
+        }
+        let mut ids = Ids::default();
+        for set in &self.sets {
+            let parent = match (set.parent, &self.base) {
+                (Parent::BaseImage, Some(_)) => BASE_ID,
+                _ => IMAGE_ID,
+            };
+            let set_ids: Vec<String> = set.components.iter().map(|c| ids.id_for(c)).collect();
+            for (c, id) in set.components.iter().zip(&set_ids) {
+                packages.entry(id.clone()).or_insert_with(|| component_package(c, id, &set.source));
+                rels.insert((parent.into(), "CONTAINS", id.clone()));
+            }
+            for (a, b) in &set.depends_on {
+                rels.insert((set_ids[*a].clone(), "DEPENDS_ON", set_ids[*b].clone()));
+            }
+        }
+        let relationships: Vec<Value> = rels
+            .into_iter()
+            .map(|(a, t, b)| json!({"spdxElementId": a, "relationshipType": t, "relatedSpdxElement": b}))
+            .collect();
+        let name = format!("{}-{}-{}", self.subject.name, self.subject.version, self.subject.platform.replace('/', "-"));
+        let mut doc = json!({
+            "spdxVersion": "SPDX-2.3",
+            "dataLicense": "CC0-1.0",
+            "SPDXID": "SPDXRef-DOCUMENT",
+            "name": name,
+            "creationInfo": {
+                "created": rfc3339(info.created),
+                "creators": info.creators,
+                "comment": "Written by the patient-risk BuildKit frontend from the package databases, lock files and binaries of this image's build (image-sbom).",
+            },
+            "packages": packages.into_values().collect::<Vec<_>>(),
+            "relationships": relationships,
+        });
+        let digest = Sha256::digest(serde_json::to_vec(&doc).unwrap_or_default());
+        let short: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        doc["documentNamespace"] =
+            Value::from(format!("{}/{}-{short}", info.namespace_prefix.trim_end_matches('/'), name));
+        doc
+    }
+
+    fn image_package(&self) -> Value {
+        let s = &self.subject;
+        let mut p = Map::new();
+        p.insert("SPDXID".into(), IMAGE_ID.into());
+        p.insert("name".into(), s.name.clone().into());
+        if !s.version.is_empty() {
+            p.insert("versionInfo".into(), s.version.clone().into());
+        }
+        p.insert("downloadLocation".into(), non_empty_or_noassertion(&s.source));
+        p.insert("filesAnalyzed".into(), false.into());
+        p.insert("licenseConcluded".into(), "NOASSERTION".into());
+        p.insert("licenseDeclared".into(), License::parse_or_noassertion(&s.license).as_str().into());
+        p.insert("copyrightText".into(), "NOASSERTION".into());
+        if !s.supplier.is_empty() {
+            p.insert("supplier".into(), s.supplier.clone().into());
+        }
+        if !s.description.is_empty() {
+            p.insert("description".into(), s.description.clone().into());
+        }
+        if !s.revision.is_empty() {
+            p.insert("sourceInfo".into(), format!("built from {} at revision {}", s.source, s.revision).into());
+        }
+        p.insert("primaryPackagePurpose".into(), Purpose::Container.as_str().into());
+        p.insert("comment".into(), format!("image for {}", s.platform).into());
+        Value::Object(p)
+    }
+}
+
+fn non_empty_or_noassertion(s: &str) -> Value {
+    if s.is_empty() {
+        "NOASSERTION".into()
+    } else {
+        s.into()
+    }
+}
+
+fn base_package(b: &BaseImage) -> Value {
+    let short = b.repository.rsplit('/').next().unwrap_or(&b.repository);
+    let purl = Purl::new("oci", short)
+        .version(&b.digest)
+        .qualifier("repository_url", b.repository.clone())
+        .qualifier("tag", b.tag.clone())
+        .qualifier("arch", b.arch.clone());
+    json!({
+        "SPDXID": BASE_ID,
+        "name": b.name,
+        "versionInfo": if b.digest.is_empty() { "NOASSERTION".to_string() } else { b.digest.clone() },
+        "downloadLocation": "NOASSERTION",
+        "filesAnalyzed": false,
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": "NOASSERTION",
+        "copyrightText": "NOASSERTION",
+        "primaryPackagePurpose": Purpose::Container.as_str(),
+        "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl.to_string()}],
+        "comment": format!("runtime base image `{}`: {}{}", b.name, b.repository, if b.tag.is_empty() { String::new() } else { format!(":{}", b.tag) }),
+    })
+}
+
+fn component_package(c: &Component, id: &str, source: &str) -> Value {
+    let mut p = Map::new();
+    p.insert("SPDXID".into(), id.into());
+    p.insert("name".into(), c.name.clone().into());
+    if !c.version.is_empty() {
+        p.insert("versionInfo".into(), c.version.clone().into());
+    }
+    p.insert("downloadLocation".into(), c.download_location.clone().map_or_else(|| "NOASSERTION".into(), Value::from));
+    p.insert("filesAnalyzed".into(), false.into());
+    p.insert("licenseConcluded".into(), "NOASSERTION".into());
+    p.insert("licenseDeclared".into(), c.license.as_str().into());
+    if let Some(lc) = &c.license_comment {
+        p.insert("licenseComments".into(), lc.clone().into());
+    }
+    p.insert("copyrightText".into(), "NOASSERTION".into());
+    if let Some(s) = &c.supplier {
+        p.insert("supplier".into(), s.clone().into());
+    }
+    if let Some(h) = c.homepage.as_deref().filter(|h| h.starts_with("http")) {
+        p.insert("homepage".into(), h.into());
+    }
+    if !c.checksums.is_empty() {
+        let sums: Vec<Value> =
+            c.checksums.iter().map(|s| json!({"algorithm": s.algorithm.as_str(), "checksumValue": s.hex})).collect();
+        p.insert("checksums".into(), sums.into());
+    }
+    if let Some(purl) = &c.purl {
+        p.insert(
+            "externalRefs".into(),
+            json!([{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl}]),
+        );
+    }
+    p.insert("primaryPackagePurpose".into(), c.purpose.as_str().into());
+    p.insert("sourceInfo".into(), format!("read from {source}").into());
+    if let Some(comment) = &c.comment {
+        p.insert("comment".into(), comment.clone().into());
+    }
+    Value::Object(p)
+}
+
+/// SPDX ids from ecosystem, name and version, unique within the document.
+#[derive(Debug, Default)]
+struct Ids {
+    by_key: BTreeMap<(crate::Ecosystem, String, String, Option<String>), String>,
+    used: BTreeSet<String>,
+}
+
+impl Ids {
+    fn id_for(&mut self, c: &Component) -> String {
+        let key = (c.ecosystem, c.name.clone(), c.version.clone(), c.purl.clone());
+        if let Some(id) = self.by_key.get(&key) {
+            return id.clone();
+        }
+        let stem: String = format!("SPDXRef-{}-{}-{}", c.ecosystem.as_str(), c.name, c.version)
+            .chars()
+            .map(|ch| if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' { ch } else { '-' })
+            .collect();
+        let stem = stem.trim_end_matches('-').to_string();
+        let mut id = stem.clone();
+        let mut n = 2;
+        while self.used.contains(&id) {
+            id = format!("{stem}-{n}");
+            n += 1;
+        }
+        self.used.insert(id.clone());
+        self.by_key.insert(key, id.clone());
+        id
+    }
+}
+
+/// Unix seconds → `YYYY-MM-DDThh:mm:ssZ`.
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Ecosystem;
+
+    fn subject() -> ImageSubject {
+        ImageSubject {
+            name: "app".into(),
+            version: "1.0.0".into(),
+            platform: "linux/arm64".into(),
+            description: "an app".into(),
+            license: "Apache-2.0".into(),
+            source: "https://github.com/o/r".into(),
+            revision: "abc".into(),
+            supplier: "Organization: o".into(),
+        }
+    }
+
+    fn info() -> DocumentInfo {
+        DocumentInfo { namespace_prefix: "https://example.org/spdx/".into(), created: 1_764_288_000, creators: vec!["Tool: t-1".into()] }
+    }
+
+    #[test]
+    fn document_is_deterministic_and_linked() {
+        let mut sbom = ImageSbom::new(subject());
+        sbom.base_image(BaseImage {
+            name: "python-runtime".into(),
+            repository: "127.0.0.1:5000/b/python-runtime".into(),
+            tag: "local".into(),
+            digest: "sha256:00".into(),
+            arch: "arm64".into(),
+        });
+        let mut debs = ComponentSet::new("/var/lib/dpkg/status", Parent::BaseImage);
+        debs.components.push(Component::new(Ecosystem::Deb, "libc6", "2.41"));
+        let mut py = ComponentSet::new("site-packages", Parent::Image);
+        py.components.push(Component::new(Ecosystem::PyPi, "fastapi", "0.1"));
+        py.components.push(Component::new(Ecosystem::PyPi, "star+lette", "1"));
+        py.depends_on.push((0, 1));
+        sbom.add(debs);
+        sbom.add(py);
+        let doc = sbom.document(&info());
+        assert_eq!(doc, sbom.document(&info()), "same input, same bytes");
+        assert_eq!(doc["creationInfo"]["created"], "2025-11-28T00:00:00Z");
+        let ns = doc["documentNamespace"].as_str().unwrap();
+        assert!(ns.starts_with("https://example.org/spdx/app-1.0.0-linux-arm64-"), "{ns}");
+        let rels: Vec<String> = doc["relationships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{} {} {}", r["spdxElementId"].as_str().unwrap(), r["relationshipType"].as_str().unwrap(), r["relatedSpdxElement"].as_str().unwrap()))
+            .collect();
+        assert!(rels.contains(&"SPDXRef-DOCUMENT DESCRIBES SPDXRef-image".to_string()));
+        assert!(rels.contains(&"SPDXRef-base-image CONTAINS SPDXRef-deb-libc6-2.41".to_string()));
+        assert!(rels.contains(&"SPDXRef-image CONTAINS SPDXRef-base-image".to_string()));
+        assert!(rels.contains(&"SPDXRef-pypi-fastapi-0.1 DEPENDS_ON SPDXRef-pypi-star-lette-1".to_string()));
+        let base = doc["packages"].as_array().unwrap().iter().find(|p| p["SPDXID"] == BASE_ID).unwrap();
+        assert_eq!(
+            base["externalRefs"][0]["referenceLocator"],
+            "pkg:oci/python-runtime@sha256%3A00?arch=arm64&repository_url=127.0.0.1:5000/b/python-runtime&tag=local"
+        );
+        // A different component list gives a different namespace.
+        let mut other = sbom.clone();
+        other.add(ComponentSet::new("x", Parent::Image));
+        let mut more = ComponentSet::new("y", Parent::Image);
+        more.components.push(Component::new(Ecosystem::Npm, "react", "19"));
+        other.add(more);
+        assert_ne!(other.document(&info())["documentNamespace"], doc["documentNamespace"]);
+    }
+
+    #[test]
+    fn ids_are_unique_and_valid() {
+        let mut ids = Ids::default();
+        let a = Component::new(Ecosystem::Npm, "@scope/x", "1.0.0");
+        let mut b = a.clone();
+        b.purl = Some("pkg:npm/other".into());
+        assert_eq!(ids.id_for(&a), "SPDXRef-npm--scope-x-1.0.0");
+        assert_eq!(ids.id_for(&b), "SPDXRef-npm--scope-x-1.0.0-2");
+        assert_eq!(ids.id_for(&a), "SPDXRef-npm--scope-x-1.0.0");
+    }
+
+    #[test]
+    fn rfc3339_known_values() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+}
