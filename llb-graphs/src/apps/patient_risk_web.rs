@@ -62,7 +62,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         )?
         .add(
             &format!("copy the bundle to {HOME}/html"),
-            FileOps::new().copy(ctx.copy(&bundle, "/", &format!("{HOME}/html")).dir_copy_contents(true).create_dest_path(true).chown(root)),
+            FileOps::new().copy(ctx.copy(&bundle, "/", &format!("{HOME}/html")).dir_copy_contents(true).chown(root)),
         )?
         .env("PATIENT_RISK_WEB_ROOT", &format!("{HOME}/html"))?
         .env("PATIENT_RISK_WEB_LISTEN", &rt.port.to_string())?

@@ -60,33 +60,7 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
     let rust = ctx.toolchain(Toolchain::Rust)?;
     let cargo_home = rust.image_env("CARGO_HOME").unwrap_or_else(|| "/root/.cargo".to_string());
 
-    let mut paths = vec!["Cargo.toml".to_string(), "Cargo.lock".to_string(), krate.path.clone()];
-    for p in &krate.other_packages {
-        paths.push(format!("{p}/Cargo.toml"));
-        paths.push(format!("{p}/**/*.rs"));
-    }
-    let sources = ctx.context("rust-wheel-sources", &paths)?;
-
-    // 1. The workspace cut down to the wheel crate, Cargo.lock pruned by cargo itself.
-    let subset = format!(
-        "import re; p = 'Cargo.toml'; s = open(p).read(); \
-         t = re.sub(r'(?ms)^members\\s*=\\s*\\[.*?\\]', 'members = [\"{}\"]', s, count=1); \
-         assert t != s, 'no [workspace] members list in Cargo.toml'; open(p, 'w').write(t)",
-        krate.path
-    );
-    let workspace = Step::new(ctx.name("cargo workspace for the wheel (fetch, prune Cargo.lock)"))
-        .reaches(Registry::Crates)
-        .at("build.wheel")
-        .mount(Mount::bind_ro("/src", &sources)?)
-        .mount(Mount::bind_rw("/out", &State::scratch())?)
-        .cache(Cache::CargoRegistry { cargo_home: cargo_home.clone() })
-        .cache(Cache::CargoGit { cargo_home: cargo_home.clone() })
-        .sh(rust.require_tools(&["cargo", "python3", "maturin", "auditwheel"]))
-        .sh("cp -a /src/. /out/")
-        .cwd("/out")
-        .sh(format!("python3 -c \"{subset}\""))
-        .sh("cargo fetch");
-    let workspace = ctx.run(rust.state(), workspace)?.mount_output("/out")?;
+    let workspace = wheel_workspace(ctx, krate)?;
 
     // 2. maturin with zig as linker, for the target triple, on the build platform.
     let manifest = format!("/src/{}/Cargo.toml", krate.path);
@@ -118,4 +92,39 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
         build = build.env("SOURCE_DATE_EPOCH", t.to_string());
     }
     Ok(ctx.run(rust.state(), build)?.mount_output("/out")?)
+}
+
+/// Step 1 alone: the repository's Cargo workspace cut down to the wheel
+/// crate, fetched, with Cargo.lock pruned (`/` of the result). The SBOM's
+/// `cargo metadata` step reads the same state (identical ops: one build).
+pub(crate) fn wheel_workspace(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State> {
+    let rust = ctx.toolchain(Toolchain::Rust)?;
+    let cargo_home = rust.image_env("CARGO_HOME").unwrap_or_else(|| "/root/.cargo".to_string());
+    let mut paths = vec!["Cargo.toml".to_string(), "Cargo.lock".to_string(), krate.path.clone()];
+    for p in &krate.other_packages {
+        paths.push(format!("{p}/Cargo.toml"));
+        paths.push(format!("{p}/**/*.rs"));
+    }
+    let sources = ctx.context("rust-wheel-sources", &paths)?;
+
+    // 1. The workspace cut down to the wheel crate, Cargo.lock pruned by cargo itself.
+    let subset = format!(
+        "import re; p = 'Cargo.toml'; s = open(p).read(); \
+         t = re.sub(r'(?ms)^members\\s*=\\s*\\[.*?\\]', 'members = [\"{}\"]', s, count=1); \
+         assert t != s, 'no [workspace] members list in Cargo.toml'; open(p, 'w').write(t)",
+        krate.path
+    );
+    let workspace = Step::new(ctx.name("cargo workspace for the wheel (fetch, prune Cargo.lock)"))
+        .reaches(Registry::Crates)
+        .at("build.wheel")
+        .mount(Mount::bind_ro("/src", &sources)?)
+        .mount(Mount::bind_rw("/out", &State::scratch())?)
+        .cache(Cache::CargoRegistry { cargo_home: cargo_home.clone() })
+        .cache(Cache::CargoGit { cargo_home: cargo_home.clone() })
+        .sh(rust.require_tools(&["cargo", "python3", "maturin", "auditwheel"]))
+        .sh("cp -a /src/. /out/")
+        .cwd("/out")
+        .sh(format!("python3 -c \"{subset}\""))
+        .sh("cargo fetch");
+    Ok(ctx.run(rust.state(), workspace)?.mount_output("/out")?)
 }

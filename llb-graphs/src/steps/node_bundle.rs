@@ -47,7 +47,7 @@ pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<State> {
     // 1. dependencies from the lockfile only.
     let with_manifests = node
         .state()
-        .file(FileOps::new().copy(ctx.copy(&manifests, "/", WORK).dir_copy_contents(true).create_dest_path(true)))?
+        .file(FileOps::new().copy(ctx.copy(&manifests, "/", WORK).dir_copy_contents(true)))?
         .with_custom_name(ctx.name("npm workspace manifests"));
     let install = Step::new(ctx.name("npm ci"))
         .reaches(Registry::Npm)

@@ -126,7 +126,8 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
             exec = exec.env(*k, *v)?;
         }
         self.state = self.state.run(exec)?.root();
-        self.config.history(&format!("smoke check (not a layer): {}", argv.join(" ")), true);
+        // BuildKit exports the exec's (empty) diff as a 32-byte layer: record it as one.
+        self.config.history(&format!("smoke check (changes no file): {}", argv.join(" ")), false);
         Ok(self)
     }
 
@@ -177,9 +178,10 @@ fn effective_target<'a>(ctx: &'a Ctx<'_>) -> &'a str {
 }
 
 impl Ctx<'_> {
-    /// A copy with this build's file timestamp (SOURCE_DATE_EPOCH) applied.
+    /// A copy that creates missing parent directories (as `COPY` does), with
+    /// this build's file timestamp (SOURCE_DATE_EPOCH) applied.
     pub(crate) fn copy(&self, from: &State, src: &str, dest: &str) -> Copy {
-        let c = Copy::new(from, src, dest);
+        let c = Copy::new(from, src, dest).create_dest_path(true);
         match self.req.source_date_epoch {
             Some(t) => c.timestamp(Timestamp::from_unix_seconds(t)),
             None => c,
