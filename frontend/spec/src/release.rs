@@ -5,6 +5,12 @@
 //! [registry]
 //! default-prefix = "ghcr.io/tirosh-chain/guide"
 //!
+//! [image]            # optional: OCI labels every app image carries
+//! vendor = "tirosh-chain"
+//! licenses = "Apache-2.0"
+//! source = "https://github.com/tirosh-chain/guide"
+//! url = "https://github.com/tirosh-chain/guide/tree/main/apps/{app}"
+//!
 //! [apps.patient-risk-web]
 //! repository = "patient-risk-web"
 //! ```
@@ -36,6 +42,27 @@ pub struct ReleaseContract {
     pub default_prefix: String,
     /// By app name.
     pub apps: BTreeMap<String, ReleaseApp>,
+    /// `[image]`: the project-wide OCI labels, when declared.
+    pub image: Option<ImageLabels>,
+}
+
+/// `[image]`: values of `org.opencontainers.image.{vendor,licenses,source,url}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageLabels {
+    pub vendor: String,
+    /// SPDX expression of the project's own code.
+    pub licenses: String,
+    /// Source repository URL.
+    pub source: String,
+    /// Home page of an app's image; `{app}` is replaced by the app name.
+    pub url: String,
+}
+
+impl ImageLabels {
+    /// [`ImageLabels::url`] for `app`.
+    pub fn url_for(&self, app: &str) -> String {
+        self.url.replace("{app}", app)
+    }
 }
 
 /// One app's release entry.
@@ -87,7 +114,7 @@ pub fn load(text: &str) -> Result<ReleaseContract, Diagnostics> {
         label: "the top level".to_string(),
         anchor: 0..0,
     };
-    c.unknown_keys(&top, &["registry", "apps"], &[]);
+    c.unknown_keys(&top, &["registry", "image", "apps"], &[]);
 
     let mut default_prefix = None;
     if let Some(registry) = c.table(
@@ -112,6 +139,8 @@ pub fn load(text: &str) -> Result<ReleaseContract, Diagnostics> {
             }
         }
     }
+
+    let image = image_labels(&mut c, &top);
 
     let mut apps = BTreeMap::new();
     if let Some(apps_scope) = c.table(&top, "apps", Some("[apps.<app>] repository = \"<name>\"")) {
@@ -170,9 +199,61 @@ pub fn load(text: &str) -> Result<ReleaseContract, Diagnostics> {
         Some(default_prefix) if problems.is_empty() => Ok(ReleaseContract {
             default_prefix,
             apps,
+            image,
         }),
         _ => Err(Diagnostics::sorted(problems)),
     }
+}
+
+/// The optional `[image]` table (every key required once it is there).
+fn image_labels(c: &mut Checker<'_>, top: &Scope<'_>) -> Option<ImageLabels> {
+    let scope = c.table(top, "image", None)?;
+    c.unknown_keys(&scope, &["vendor", "licenses", "source", "url"], &[]);
+    let mut get = |key: &str, example: &str| {
+        let (value, range) = c.string(&scope, key, Some(example))?;
+        if value.trim().is_empty() || value.contains('\n') {
+            c.invalid(
+                range,
+                format!("`{key}` must be a non-empty single line"),
+                format!("write `{example}`"),
+            );
+            return None;
+        }
+        Some((value.to_string(), range))
+    };
+    let vendor = get("vendor", "vendor = \"<organization>\"");
+    let licenses = get("licenses", "licenses = \"Apache-2.0\"");
+    let source = get("source", "source = \"https://github.com/<owner>/<repo>\"");
+    let url = get(
+        "url",
+        "url = \"https://github.com/<owner>/<repo>/tree/main/apps/{app}\"",
+    );
+    for (value, range) in [&source, &url].into_iter().flatten() {
+        if !value.starts_with("https://") {
+            c.invalid(
+                range.clone(),
+                format!("`{value}` is not an https:// URL"),
+                "write the full https:// address",
+            );
+            return None;
+        }
+    }
+    if let Some((u, range)) = &url {
+        if u.replace("{app}", "").contains(['{', '}']) {
+            c.invalid(
+                range.clone(),
+                format!("`{u}` has a placeholder other than {{app}}"),
+                "use only `{app}`",
+            );
+            return None;
+        }
+    }
+    Some(ImageLabels {
+        vendor: vendor?.0,
+        licenses: licenses?.0,
+        source: source?.0,
+        url: url?.0,
+    })
 }
 
 fn prefix_problem(prefix: &str) -> Option<&'static str> {
@@ -274,5 +355,29 @@ mod tests {
     fn the_embedded_contract_is_valid() {
         let contract = embedded().expect("contracts/release.toml must load");
         assert_eq!(contract.default_prefix, "ghcr.io/tirosh-chain/guide");
+        let image = contract
+            .image
+            .as_ref()
+            .expect("contracts/release.toml declares [image]");
+        assert_eq!(image.source, "https://github.com/tirosh-chain/guide");
+        assert!(image
+            .url_for("patient-risk-web")
+            .ends_with("/apps/patient-risk-web"));
+    }
+
+    #[test]
+    fn image_labels_are_optional_but_complete_when_given() {
+        assert_eq!(load(GOOD).unwrap().image, None);
+        let with = format!(
+            "{GOOD}\n[image]\nvendor = \"o\"\nlicenses = \"MIT\"\nsource = \"https://x.org/r\"\nurl = \"https://x.org/r/{{app}}\"\n"
+        );
+        let image = load(&with).unwrap().image.unwrap();
+        assert_eq!(image.url_for("web"), "https://x.org/r/web");
+        let missing = with.replace("vendor = \"o\"\n", "");
+        assert_eq!(codes_of(&missing), vec![(10, 1, codes::MISSING_KEY)]);
+        let http = with.replace("https://x.org/r\"", "http://x.org/r\"");
+        assert_eq!(codes_of(&http)[0].2, codes::INVALID_VALUE);
+        let placeholder = with.replace("{app}", "{name}");
+        assert_eq!(codes_of(&placeholder)[0].2, codes::INVALID_VALUE);
     }
 }
