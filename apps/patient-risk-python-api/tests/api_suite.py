@@ -4,7 +4,6 @@ postgres-redis: integration/test_postgres_redis.py). Subclasses provide the `cli
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-
 from helpers import fixture, renamed, small_packet
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import uvicorn
-
 from patient_risk_api.app import create_app
 from patient_risk_api.config import Settings
 from patient_risk_api.storage import Storage

@@ -7,9 +7,8 @@ endpoint is excluded (an endless stream); it has its own tests.
 from __future__ import annotations
 
 import schemathesis
-from hypothesis import HealthCheck, settings
-
 from helpers import CONTRACTS
+from hypothesis import HealthCheck, settings
 
 MAX_EXAMPLES = 40
 

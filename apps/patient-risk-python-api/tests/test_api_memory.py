@@ -3,9 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
-
 from api_suite import ApiSuite
+from fastapi.testclient import TestClient
 
 
 class TestMemoryBackend(ApiSuite):

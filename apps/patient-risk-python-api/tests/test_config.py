@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from patient_risk_api import config
 from patient_risk_api.cli import main
 

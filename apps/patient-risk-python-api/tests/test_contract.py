@@ -7,14 +7,13 @@ import json
 from typing import Any
 
 import yaml
+from helpers import CONTRACTS, FIXTURES, fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from pydantic import ValidationError
-
-from helpers import CONTRACTS, FIXTURES, fixture
 from patient_risk_api import contract, packet_schema
 from patient_risk_api.models import SignalPacket
+from pydantic import ValidationError
 
 
 def test_openapi_yaml_matches_the_app():

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from helpers import FIXTURES, SseReader, fixture, free_port, live_server, renamed
 from patient_risk_api.config import Settings
 from patient_risk_api.storage.memory import MemoryStorage

@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-
 from patient_risk_core import Vitals, assess, assess_samples, level_for
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"

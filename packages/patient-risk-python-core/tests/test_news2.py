@@ -1,7 +1,6 @@
 """NEWS2 bands, edge by edge (RCP NEWS2 chart, 2017)."""
 
 import pytest
-
 from patient_risk_core import news2
 
 

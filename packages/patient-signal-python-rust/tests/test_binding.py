@@ -8,9 +8,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 import patient_signal as ps
+import pytest
 
 PACKAGE_SOURCE = Path(__file__).resolve().parents[1] / "python"
 

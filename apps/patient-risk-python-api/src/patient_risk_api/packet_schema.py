@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
-
-import re
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError

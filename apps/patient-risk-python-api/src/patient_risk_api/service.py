@@ -8,8 +8,8 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-import patient_signal
 import patient_risk_core
+import patient_signal
 
 from .models import Assessment, Features, Reason, Rejection, SeriesPoint, SignalPacket
 from .storage import Saved, Storage

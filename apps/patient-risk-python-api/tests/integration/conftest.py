@@ -4,7 +4,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
 from patient_risk_api.config import Settings
 
 from .services import Postgres, Redis

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import psycopg
 import redis
-
 from helpers import free_port
 
 INSTALL_HINT = "apt-get install -y postgresql redis-server (`make test/integration/api` installs them)"

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import httpx
-
 from helpers import FIXTURES, free_port
 from patient_risk_api import migrations
 from patient_risk_api.config import Settings

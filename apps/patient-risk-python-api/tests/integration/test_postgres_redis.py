@@ -11,15 +11,14 @@ import pytest
 import redis
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, inspect, select
-
 from api_suite import ApiSuite
+from fastapi.testclient import TestClient
 from helpers import SseReader, fixture, live_server, small_packet
 from patient_risk_api import migrations
 from patient_risk_api.app import create_app
 from patient_risk_api.config import Settings
 from patient_risk_api.storage.tables import assessments, metadata, packets, patients
+from sqlalchemy import create_engine, func, inspect, select
 
 from .services import Postgres, Redis
 

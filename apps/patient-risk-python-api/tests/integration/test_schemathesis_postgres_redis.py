@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from helpers import live_server
 from patient_risk_api import migrations
 from patient_risk_api.config import Settings
