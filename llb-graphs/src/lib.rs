@@ -31,6 +31,7 @@ mod apps;
 pub mod catalog;
 mod error;
 mod request;
+mod sbom_inputs;
 mod steps;
 pub mod targets;
 mod toolkit;
@@ -45,6 +46,7 @@ pub use error::{GraphError, Result};
 pub use request::{
     BasePlatform, BaseRequirement, BuildRequest, ContextSource, PlatformImage, ResolvedBase, ResolvedBases,
 };
+pub use sbom_inputs::{BuildRecord, ImageContent, SbomBase, SbomInputs};
 pub use targets::{targets, PlatformPolicy, TargetInfo};
 pub use toolkit::image_config::LABEL_PREFIX;
 

@@ -46,8 +46,9 @@ pub struct PlatformImage {
     /// The OCI image config (`containerimage.config[/<platform>]`), including
     /// os/architecture, config, history.
     pub config: serde_json::Value,
-    /// A frontend-owned SPDX 2.3 document (not produced yet: BuildKit's scanner applies).
-    pub sbom: Option<serde_json::Value>,
+    /// Where the frontend reads what this image contains, for its SPDX SBOM
+    /// (read only when `attest:sbom` is requested).
+    pub sbom: crate::SbomInputs,
 }
 
 /// How graphs open the build context.

@@ -111,7 +111,9 @@ pub(crate) fn cargo_record(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<BuildRec
         spec_file: ctx.req.spec_file.to_string(),
     })?;
     let rust = ctx.toolchain(Toolchain::Rust)?;
-    let cargo_home = rust.image_env("CARGO_HOME").unwrap_or_else(|| "/root/.cargo".to_string());
+    let cargo_home = rust
+        .image_env("CARGO_HOME")
+        .unwrap_or_else(|| "/root/.cargo".to_string());
     let workspace = wheel_workspace(ctx, krate)?;
     // Normally answered from the registry cache the fetch just filled;
     // the registry is reachable for when that cache mount was pruned.
@@ -128,7 +130,11 @@ pub(crate) fn cargo_record(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<BuildRec
         ))
         .sh("cp /src/Cargo.lock /out/Cargo.lock");
     let state = ctx.run(rust.state(), step)?.mount_output("/out")?;
-    Ok(BuildRecord::Cargo { state, metadata: "/cargo-metadata.json".to_string(), lock: "/Cargo.lock".to_string() })
+    Ok(BuildRecord::Cargo {
+        state,
+        metadata: "/cargo-metadata.json".to_string(),
+        lock: "/Cargo.lock".to_string(),
+    })
 }
 
 /// The repository's `package-lock.json`, for the bundled workspace `workspace`.

@@ -9,19 +9,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use app_spec::AppSpec;
 use buildkit_gateway::options::{keys, NamedContext, Subrequest};
 use buildkit_gateway::{
-    subrequests, Attestation, Client, Code, FrontendError, FrontendOptions, FrontendResult, GatewayError,
-    Platform, PlatformImage, RefId, SolveRequest, Warning,
+    subrequests, Client, Code, FrontendError, FrontendOptions, FrontendResult, GatewayError,
+    Platform, PlatformImage, SolveRequest, Warning,
 };
-use llb::{FileOps, LocalDiffer, LocalOpts, MarshalOpts, Mkfile, State};
+use llb::{LocalDiffer, LocalOpts, MarshalOpts, State};
 use llb_graphs::{BasePlatform, BuildRequest, ContextSource, ResolvedBase, ResolvedBases, TargetInfo};
 
 use crate::replies;
+use crate::sbom::{self, SbomContext, SolvedImage};
 use crate::spec_source::{span_range, SpecSource};
 
 /// Largest spec file we read.
 const MAX_SPEC_BYTES: i64 = 1024 * 1024;
-/// Where the frontend-owned SBOM lives in its attestation ref.
-const SBOM_PATH: &str = "/sbom.spdx.json";
 
 /// Runs the frontend over stdio and exits.
 pub fn run() -> ! {
@@ -186,7 +185,7 @@ impl Build<'_> {
                 .filter(|s| !s.is_empty()),
         };
         let no_cache = self.opts.no_cache.applies_to(self.target.name);
-        let mut result = FrontendResult::images(self.opts.multi_platform);
+        let mut solved = Vec::new();
         for platform in &platforms {
             let req = BuildRequest {
                 spec: self.spec,
@@ -215,16 +214,26 @@ impl Build<'_> {
                 .client
                 .solve(SolveRequest::new(def).cache_imports(&self.opts.cache_imports))
                 .await?;
+            let (config, sbom) = (image.config, image.sbom);
+            solved.push(SolvedImage { platform: platform.clone(), reference, config, sbom });
+        }
+        // Frontend-owned SBOMs and OCI annotations (sbom.rs): all platforms at once.
+        let attestations = match &self.opts.attests.sbom {
+            Some(_) => {
+                let ctx = SbomContext { caps: self.caps.clone(), no_cache, source_date_epoch: self.opts.source_date_epoch };
+                sbom::attestations(self.client, &ctx, &solved).await?
+            }
+            None => vec![Vec::new(); solved.len()],
+        };
+        let mut result = FrontendResult::images(self.opts.multi_platform);
+        sbom::annotate(&mut result, self.opts.multi_platform, &solved);
+        for (image, attestations) in solved.into_iter().zip(attestations) {
             let config = serde_json::to_vec(&image.config)
                 .map_err(|e| FrontendError::new(Code::Internal, format!("image config: {e}")))?;
-            let attestations = match (&image.sbom, &self.opts.attests.sbom) {
-                (Some(doc), Some(_)) => vec![self.sbom_attestation(doc).await?],
-                _ => Vec::new(),
-            };
             result
                 .add_image(PlatformImage {
-                    platform: platform.clone(),
-                    reference,
+                    platform: image.platform,
+                    reference: image.reference,
                     config,
                     base_config: None,
                     attestations,
@@ -351,27 +360,6 @@ impl Build<'_> {
             ));
         }
         Ok(bases)
-    }
-
-    /// Solves the SPDX document into a file on scratch and attaches it.
-    async fn sbom_attestation(&self, doc: &serde_json::Value) -> Result<Attestation, FrontendError> {
-        let bytes = serde_json::to_vec_pretty(doc)
-            .map_err(|e| FrontendError::new(Code::Internal, format!("SBOM: {e}")))?;
-        let state = State::scratch()
-            .file(
-                FileOps::new()
-                    .mkfile(Mkfile::new(SBOM_PATH, 0o644, bytes).map_err(|e| llb_error("SBOM file", e))?)
-                    .custom_name("[internal] write SBOM"),
-            )
-            .map_err(|e| llb_error("SBOM file", e))?;
-        let def = state
-            .marshal(&MarshalOpts {
-                llb_caps: Some(self.caps.clone()),
-                ..MarshalOpts::default()
-            })
-            .map_err(|e| llb_error("SBOM file", e))?;
-        let reference: RefId = self.client.solve(SolveRequest::new(def)).await?;
-        Ok(Attestation::spdx_sbom(reference, SBOM_PATH))
     }
 }
 

@@ -12,6 +12,7 @@
 mod commands;
 mod gateway_mode;
 mod replies;
+mod sbom;
 mod spec_source;
 
 use std::io::Write as _;

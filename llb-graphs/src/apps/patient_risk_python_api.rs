@@ -16,6 +16,7 @@ use llb::{Chown, FileOps};
 use super::settings_mismatch;
 use crate::error::Result;
 use crate::request::PlatformImage;
+use crate::sbom_inputs::{cargo_record, ImageContent};
 use crate::steps::manylinux_wheel::{manylinux_wheel, WheelCrate};
 use crate::steps::uv_site_packages::{python_wheels, uv_site_packages, UvProject};
 use crate::targets::LOCAL_RUNTIME;
@@ -34,7 +35,8 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
     let others: Vec<String> = spec.packages.iter().filter(|p| *p != wheel).cloned().collect();
 
     // build: the native wheel for the target platform, cross-compiled on the build platform.
-    let native = manylinux_wheel(ctx, &WheelCrate { path: wheel.clone(), other_packages: others.clone() })?;
+    let krate = WheelCrate { path: wheel.clone(), other_packages: others.clone() };
+    let native = manylinux_wheel(ctx, &krate)?;
     if target == "wheel" {
         return Ok(ctx.artifact(native));
     }
@@ -79,7 +81,9 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
             start_period_s: 20,
             retries: 3,
         })
-        .stop_signal("SIGTERM");
+        .stop_signal("SIGTERM")
+        .sbom_reads(ImageContent::PythonSitePackages { dir: site_dir.clone() })
+        .sbom_record(cargo_record(ctx, &krate)?);
     if target == LOCAL_RUNTIME && rt.migrations {
         // Compose: apply the Alembic migrations on start, then serve.
         image = image.env("PATIENT_RISK_MIGRATE_ON_START", "true")?;

@@ -13,6 +13,7 @@ use llb::{Chown, FileOps};
 use super::settings_mismatch;
 use crate::error::Result;
 use crate::request::PlatformImage;
+use crate::sbom_inputs::npm_record;
 use crate::steps::node_bundle::{node_bundle, NpmWorkspace};
 use crate::targets::LOCAL_RUNTIME;
 use crate::toolkit::runtime::RuntimeImage;
@@ -71,7 +72,8 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         .workdir(HOME)
         .expose(&rt.exposed_ports())
         .entrypoint(&[&start], &[])
-        .stop_signal("SIGQUIT");
+        .stop_signal("SIGQUIT")
+        .sbom_record(npm_record(ctx, &app_dir)?);
     if target == LOCAL_RUNTIME {
         image = image.env("PATIENT_RISK_API_UPSTREAM", COMPOSE_API)?;
     }

@@ -13,6 +13,7 @@ use llb::{Chown, FileOps};
 use super::{plain_arg, settings_mismatch};
 use crate::error::Result;
 use crate::request::PlatformImage;
+use crate::sbom_inputs::ImageContent;
 use crate::steps::go_binary::{go_binary, GoMain};
 use crate::toolkit::runtime::RuntimeImage;
 use crate::toolkit::Ctx;
@@ -51,6 +52,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         .expose(&rt.exposed_ports())
         .entrypoint(&[&path], &[])
         .stop_signal("SIGTERM")
+        .sbom_reads(ImageContent::GoBinary { path: path.clone() })
         .smoke(&format!("{binary} --version"), &[&path, "--version"])?
         .finish()
 }

@@ -11,6 +11,7 @@ use super::{Base, Ctx};
 use crate::catalog;
 use crate::error::Result;
 use crate::request::{BasePlatform, PlatformImage};
+use crate::sbom_inputs::{ImageContent, SbomBase, SbomInputs};
 
 /// An image being assembled on a runtime base.
 #[derive(Debug)]
@@ -19,6 +20,8 @@ pub(crate) struct RuntimeImage<'c, 'r> {
     base: Base,
     state: State,
     config: ImageConfig,
+    /// What the frontend reads for this image's SBOM (`crate::sbom_inputs`).
+    pub(crate) sbom: SbomInputs,
 }
 
 impl<'c, 'r> RuntimeImage<'c, 'r> {
@@ -26,7 +29,12 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
     pub(crate) fn new(ctx: &'c Ctx<'r>, name: &str) -> Result<Self> {
         let base = ctx.base(name, BasePlatform::Target)?;
         let config = ImageConfig::from_base(&base.config, ctx.target_platform(), ctx.req.source_date_epoch);
-        Ok(Self { ctx, state: base.state.clone(), base, config })
+        let sbom = SbomInputs {
+            base: Some(SbomBase { name: name.to_string(), image: base.image.clone() }),
+            image: vec![ImageContent::DpkgDatabase],
+            records: Vec::new(),
+        };
+        Ok(Self { ctx, state: base.state.clone(), base, config, sbom })
     }
 
     /// Applies `ops` as one layer, recorded in history as `what`.
@@ -140,13 +148,16 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
         let rt = &spec.runtime;
         let oci = "org.opencontainers.image";
         let base_ref = self.base.image.clone();
+        let release = app_spec::release::embedded().ok().and_then(|c| c.image.as_ref());
         let mut labels: Vec<(String, String)> = vec![
             (format!("{oci}.title"), spec.app.clone()),
             (format!("{oci}.description"), spec.description.clone()),
             (format!("{oci}.version"), ctx.arg("VERSION").to_string()),
             (format!("{oci}.revision"), ctx.arg("REVISION").to_string()),
-            (format!("{oci}.source"), catalog::catalog().source.clone()),
-            (format!("{oci}.licenses"), "Apache-2.0".to_string()),
+            (format!("{oci}.source"), release.map_or_else(|| catalog::catalog().source.clone(), |r| r.source.clone())),
+            (format!("{oci}.licenses"), release.map_or("Apache-2.0", |r| r.licenses.as_str()).to_string()),
+            (format!("{oci}.vendor"), release.map(|r| r.vendor.clone()).unwrap_or_default()),
+            (format!("{oci}.url"), release.map(|r| r.url_for(&spec.app)).unwrap_or_default()),
             (format!("{oci}.base.name"), base_ref.without_digest().to_string()),
             (format!("{oci}.base.digest"), base_ref.digest().map(ToString::to_string).unwrap_or_default()),
             (format!("{oci}.created"), ctx.req.source_date_epoch.map(rfc3339).unwrap_or_default()),
@@ -165,7 +176,7 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
             self.config.label(k, v);
         }
         self.config.history("LABEL (runtime contract and OCI labels)", true);
-        Ok(PlatformImage { state: self.state, config: self.config.finish(), sbom: None })
+        Ok(PlatformImage { state: self.state, config: self.config.finish(), sbom: self.sbom })
     }
 }
 
@@ -213,6 +224,6 @@ impl Ctx<'_> {
         if let Some(v) = p.variant() {
             cfg["variant"] = v.into();
         }
-        PlatformImage { state, config: cfg, sbom: None }
+        PlatformImage { state, config: cfg, sbom: SbomInputs::default() }
     }
 }
