@@ -108,12 +108,12 @@ pub(crate) fn wheel_workspace(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
     let sources = ctx.context("rust-wheel-sources", &paths)?;
 
     // 1. The workspace cut down to the wheel crate, Cargo.lock pruned by cargo itself.
-    let subset = format!(
-        "import re; p = 'Cargo.toml'; s = open(p).read(); \
-         t = re.sub(r'(?ms)^members\\s*=\\s*\\[.*?\\]', 'members = [\"{}\"]', s, count=1); \
-         assert t != s, 'no [workspace] members list in Cargo.toml'; open(p, 'w').write(t)",
-        krate.path
-    );
+    // Python rewrites the members list (bash single quotes: no shell expansion inside).
+    let subset = r#"python3 -c 'import os, re
+s = open("Cargo.toml").read()
+t = re.sub(r"(?ms)^members\s*=\s*\[.*?\]", "members = [\"" + os.environ["WHEEL_CRATE"] + "\"]", s, count=1)
+assert t != s, "no [workspace] members list in Cargo.toml"
+open("Cargo.toml", "w").write(t)'"#;
     let workspace = Step::new(ctx.name("cargo workspace for the wheel (fetch, prune Cargo.lock)"))
         .reaches(Registry::Crates)
         .at("build.wheel")
@@ -124,7 +124,8 @@ pub(crate) fn wheel_workspace(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
         .sh(rust.require_tools(&["cargo", "python3", "maturin", "auditwheel"]))
         .sh("cp -a /src/. /out/")
         .cwd("/out")
-        .sh(format!("python3 -c \"{subset}\""))
+        .env("WHEEL_CRATE", &krate.path)
+        .sh(subset)
         .sh("cargo fetch");
     Ok(ctx.run(rust.state(), workspace)?.mount_output("/out")?)
 }

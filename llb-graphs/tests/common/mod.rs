@@ -8,10 +8,18 @@ use std::path::PathBuf;
 use llb::{MarshalOpts, Platform};
 use llb_graphs::{BuildRequest, ContextSource, PlatformImage, ResolvedBases};
 
-pub const APPS: [&str; 4] = ["risk-monitor-operator", "patient-risk-python-api", "patient-risk-web", "dev-guide-docs"];
+pub const APPS: [&str; 4] = [
+    "risk-monitor-operator",
+    "patient-risk-python-api",
+    "patient-risk-web",
+    "dev-guide-docs",
+];
 
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 pub struct Spec {
