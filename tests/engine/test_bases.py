@@ -108,7 +108,8 @@ def test_make_bases_again_is_a_fast_no_op():
 
 def _file_from_image(image: str, path: str, platform: str = "linux/amd64") -> bytes:
     """Read one file from an image without running it (works for shell-less images)."""
-    container = run(["docker", "create", "--platform", platform, image]).stdout.strip()
+    # Never started: the command only satisfies `docker create` for images without a Cmd.
+    container = run(["docker", "create", "--platform", platform, image, "/never-run"]).stdout.strip()
     try:
         tar = subprocess.run(["docker", "cp", f"{container}:{path}", "-"], capture_output=True, check=True).stdout
     finally:
