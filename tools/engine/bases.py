@@ -86,6 +86,9 @@ SLIM_DPKG_OPTS = [
 ]
 
 
+BUILD_ONLY_DPKG_OPT = "force-unsafe-io"
+
+
 class RecipeError(Exception):
     """A problem in the catalog or a recipe: the message names the file and the fix."""
 
@@ -495,6 +498,8 @@ def run_mmdebstrap(base: Base, platform: str, rootfs: Path, logfile: Path, epoch
         cmd.append("--include=" + ",".join(recipe.include))
     if recipe.slim:
         cmd += [f"--dpkgopt={opt}" for opt in SLIM_DPKG_OPTS]
+    # No fsync per unpacked file while building (removed from the image again afterwards).
+    cmd.append(f"--dpkgopt={BUILD_ONLY_DPKG_OPT}")
     if recipe.variant != "extract":
         # Keep the downloaded essential .debs until the customize hook copies them to the cache.
         cmd.append("--skip=essential/unlink")
@@ -536,7 +541,16 @@ def run_mmdebstrap(base: Base, platform: str, rootfs: Path, logfile: Path, epoch
         )
 
 
+def drop_build_only_dpkg_opts(rootfs: Path) -> None:
+    """mmdebstrap keeps --dpkgopt lines in the image; the build-only one must not stay."""
+    config = rootfs / "etc" / "dpkg" / "dpkg.cfg.d" / "99mmdebstrap"
+    if config.is_file():
+        lines = config.read_text().splitlines(keepends=True)
+        config.write_text("".join(line for line in lines if line.strip() != BUILD_ONLY_DPKG_OPT))
+
+
 def prune_rootfs(base: Base, rootfs: Path) -> None:
+    drop_build_only_dpkg_opts(rootfs)
     for entry in base.recipe.prune:
         target = rootfs / entry.lstrip("/")
         for path in sorted(rootfs.glob(entry.lstrip("/"))) if any(c in entry for c in "*?[") else [target]:
