@@ -6,7 +6,6 @@
 package api
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/tirosh-chain/guide/packages/patient-risk-go-core/risk"
@@ -77,15 +76,30 @@ type AssessmentList struct {
 
 // Assessment is the scored result of one signal packet.
 type Assessment struct {
-	AssessmentID string        `json:"assessment_id"`
-	PacketID     string        `json:"packet_id"`
-	PatientID    string        `json:"patient_id"`
-	Score        int           `json:"score"`
-	Level        risk.Level    `json:"level"`
-	Reasons      []Reason      `json:"reasons"`
-	Features     Features      `json:"features"`
-	AssessedAt   time.Time     `json:"assessed_at"`
-	SpO2Series   []SeriesPoint `json:"spo2_series"`
+	AssessmentID string     `json:"assessment_id"`
+	PacketID     string     `json:"packet_id"`
+	PatientID    string     `json:"patient_id"`
+	DeviceID     string     `json:"device_id"`
+	Score        int        `json:"score"`
+	Level        risk.Level `json:"level"`
+	Reasons      []Reason   `json:"reasons"`
+	Features     Features   `json:"features"`
+	// Rejections lists samples the signal core rejected (at most 100).
+	Rejections []Rejection `json:"rejections"`
+	StartedAt  time.Time   `json:"started_at"`
+	AssessedAt time.Time   `json:"assessed_at"`
+	// SpO2Series is the valid SpO2 readings downsampled for the trend chart.
+	SpO2Series []SeriesPoint `json:"spo2_series"`
+}
+
+// Rejection says why one sample of a packet was not used.
+type Rejection struct {
+	// Index is the sample's index in the packet's samples array.
+	Index int `json:"index"`
+	// Field is "offset_s", "spo2", "heart_rate" or "sample".
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // Reason explains the points one rule added to a score.
@@ -98,15 +112,20 @@ type Reason struct {
 // Features are the signal features the score was computed from. The SpO2 and
 // heart-rate aggregates are null when the packet had no valid such samples.
 type Features struct {
-	SpO2Mean           *float64 `json:"spo2_mean"`
-	SpO2Min            *float64 `json:"spo2_min"`
+	SpO2Mean   *float64 `json:"spo2_mean"`
+	SpO2Min    *float64 `json:"spo2_min"`
+	SpO2Recent *float64 `json:"spo2_recent"` // mean over the last 30 s of valid readings
+	// SpO2SlopePerMin is the least-squares trend in percentage points per minute.
 	SpO2SlopePerMin    *float64 `json:"spo2_slope_per_min"`
-	DesaturationEvents int      `json:"desaturation_events"`
+	DesaturationEvents int      `json:"desaturation_events"` // SpO2 < 90 % for at least 10 s
 	SecondsBelow90     float64  `json:"seconds_below_90"`
 	HeartRateMean      *float64 `json:"heart_rate_mean"`
+	HeartRateRecent    *float64 `json:"heart_rate_recent"`
+	DurationS          float64  `json:"duration_s"`
 	SampleCount        int      `json:"sample_count"`
 	RejectedSamples    int      `json:"rejected_samples"`
-	Gaps               int      `json:"gaps"`
+	Gaps               int      `json:"gaps"` // valid-SpO2 gaps longer than 10 s
+	LongestGapS        float64  `json:"longest_gap_s"`
 }
 
 // SeriesPoint is one point of the downsampled SpO2 trend.
@@ -126,16 +145,16 @@ type RiskChangedEvent struct {
 	PacketID      string      `json:"packet_id"`
 }
 
-// Health is the body of GET /healthz.
+// Health is the body of GET /healthz; Status is always "ok".
 type Health struct {
 	Status string `json:"status"`
 }
 
 // Readiness is the body of GET /readyz, both when ready (200) and not (503).
-// Each check's shape is the API's business, so it is kept as raw JSON.
+// Checks has one entry per dependency: "ok" or what is wrong.
 type Readiness struct {
-	Status string                     `json:"status"`
-	Checks map[string]json.RawMessage `json:"checks"`
+	Status string            `json:"status"` // "ready" or "unready"
+	Checks map[string]string `json:"checks"`
 }
 
 // Problem is the API's error body (RFC 7807 style).

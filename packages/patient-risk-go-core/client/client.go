@@ -223,7 +223,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) (int, error) {
 		} else if containsInt(cl.ok, status) {
 			if out != nil {
 				if err := json.Unmarshal(body, out); err != nil {
-					return status, fmt.Errorf("%s %s: decoding %d response: %w", cl.method, target, status, err)
+					return status, &DecodeError{Method: cl.method, URL: target, StatusCode: status, Err: err}
 				}
 			}
 			return status, nil

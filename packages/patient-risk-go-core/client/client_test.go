@@ -349,12 +349,12 @@ func TestReadyTreats503AsAnswer(t *testing.T) {
 			return
 		}
 		w.WriteHeader(503)
-		_, _ = io.WriteString(w, `{"status":"unready","checks":{"database":{"ok":false,"error":"connection refused"}}}`)
+		_, _ = io.WriteString(w, `{"status":"unready","checks":{"database":"connection refused"}}`)
 	}))
 	defer srv.Close()
 	c, _ := newTestClient(t, srv.URL)
 	rd, ok, err := c.Ready(context.Background())
-	if err != nil || ok || rd.Status != "unready" || !strings.Contains(string(rd.Checks["database"]), "connection refused") {
+	if err != nil || ok || rd.Status != "unready" || rd.Checks["database"] != "connection refused" {
 		t.Fatalf("unready: %+v ok=%v err=%v", rd, ok, err)
 	}
 	if calls.Load() != 1 {
@@ -375,6 +375,10 @@ func TestUndecodableBodyIsAnError(t *testing.T) {
 	_, err := c.ListPatients(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "decoding 200 response") || !strings.Contains(err.Error(), `unknown risk level "critical"`) {
 		t.Fatalf("err = %v", err)
+	}
+	var de *DecodeError
+	if !errors.As(err, &de) || de.StatusCode != 200 {
+		t.Errorf("want a *DecodeError, got %T", err)
 	}
 	if len(rec.got()) != 0 {
 		t.Error("a decoding error was retried")

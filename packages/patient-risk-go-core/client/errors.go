@@ -48,6 +48,21 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// DecodeError is a successful status whose body did not decode into the
+// expected type: the API and this client disagree about the contract.
+type DecodeError struct {
+	Method     string
+	URL        string
+	StatusCode int
+	Err        error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("%s %s: decoding %d response: %v", e.Method, e.URL, e.StatusCode, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
 // IsNotFound reports whether err is (or wraps) a 404 from the API.
 func IsNotFound(err error) bool { return StatusCode(err) == http.StatusNotFound }
 

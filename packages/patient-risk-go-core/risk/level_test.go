@@ -85,22 +85,31 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 }
 
-func TestLevelForScore(t *testing.T) {
-	want := map[int]Level{0: Low, 4: Low, 5: Medium, 6: Medium, 7: High, 20: High}
-	for score, lvl := range want {
-		got, err := DefaultThresholds.LevelForScore(score)
-		if err != nil || got != lvl {
-			t.Errorf("LevelForScore(%d) = %v, %v; want %v", score, got, err, lvl)
+func TestLevelFor(t *testing.T) {
+	cases := []struct {
+		score, worst int
+		want         Level
+	}{
+		{0, 0, Low}, {4, 2, Low}, {5, 1, Medium}, {6, 2, Medium}, {7, 3, High}, {20, 3, High},
+		{3, 3, Medium}, // a red score lifts a low total to medium
+		{4, 3, Medium},
+	}
+	for _, c := range cases {
+		got, err := DefaultThresholds.LevelFor(c.score, c.worst)
+		if err != nil || got != c.want {
+			t.Errorf("LevelFor(%d, %d) = %v, %v; want %v", c.score, c.worst, got, err, c.want)
 		}
 	}
-	if _, err := DefaultThresholds.LevelForScore(-1); err == nil {
-		t.Error("negative score accepted")
+	for _, bad := range [][2]int{{-1, 0}, {2, -1}, {2, 3}} {
+		if _, err := DefaultThresholds.LevelFor(bad[0], bad[1]); err == nil {
+			t.Errorf("LevelFor(%d, %d) accepted", bad[0], bad[1])
+		}
 	}
-	for _, bad := range []Thresholds{{Medium: 0, High: 3}, {Medium: 5, High: 5}, {Medium: 6, High: 2}} {
+	for _, bad := range []Thresholds{{Medium: 0, High: 3, RedScore: 3}, {Medium: 5, High: 5, RedScore: 3}, {Medium: 6, High: 2, RedScore: 3}, {Medium: 5, High: 7}} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("thresholds %+v validated", bad)
 		}
-		if _, err := bad.LevelForScore(3); err == nil {
+		if _, err := bad.LevelFor(3, 0); err == nil {
 			t.Errorf("thresholds %+v scored without error", bad)
 		}
 	}
