@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 from helpers import CONTRACTS, FIXTURES, fixture
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from patient_risk_api import contract, packet_schema
@@ -94,6 +94,12 @@ def _mutate(packet: dict[str, Any], path: tuple[Any, ...], value: Any, delete: b
 
 @settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(_PATHS), _VALUES, st.booleans()), min_size=1, max_size=3))
+# Values pydantic's lax mode would coerce but the schema rejects.
+@example([(("started_at",), 0, False)])
+@example([(("samples", 2, "spo2"), "97", False)])
+@example([(("on_supplemental_oxygen",), 1, False)])
+@example([(("respiratory_rate",), True, False)])
+@example([(("patient", "ward"), 7, False)])
 def test_schema_and_model_agree(mutations):
     doc = _BASE
     for path, value, delete in mutations:

@@ -11,14 +11,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Level = Literal["low", "medium", "high"]
 
 
+def _rfc3339_text(value: object) -> object:
+    # The schema says "string, format date-time": no Unix timestamps, unlike pydantic's lax mode.
+    if isinstance(value, str | datetime):
+        return value
+    raise ValueError("must be an RFC 3339 date-time string, e.g. 2026-11-28T09:00:00Z")
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict like the JSON schema: no "97" for a number, no 1 for a boolean.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class PatientInfo(_Strict):
@@ -37,7 +45,7 @@ class SignalPacket(_Strict):
     patient_id: Identifier
     device_id: Identifier
     patient: PatientInfo | None = None
-    started_at: AwareDatetime
+    started_at: Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_rfc3339_text)]
     samples: Annotated[list[Sample], Field(min_length=1, max_length=7200)]
     respiratory_rate: Annotated[float, Field(ge=0, le=120)] | None = None
     temperature_c: Annotated[float, Field(ge=20, le=45)] | None = None
