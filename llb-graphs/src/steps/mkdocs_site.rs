@@ -39,6 +39,7 @@ pub(crate) fn mkdocs_site(ctx: &Ctx<'_>, sites: &Sites) -> Result<State> {
         .cache(Cache::Uv)
         .env("UV_PYTHON_DOWNLOADS", "never")
         .env("UV_NO_PROGRESS", "1")
+        .env("UV_LINK_MODE", "copy")
         .sh(py.require_tools(&["uv", "python3"]))
         .sh(format!("uv venv {VENV}"))
         .sh(format!("uv pip install --python {VENV}/bin/python --require-hashes --only-binary :all: -r /src/{}", sites.requirements));

@@ -51,6 +51,7 @@ pub(crate) fn python_wheels(ctx: &Ctx<'_>, project: &UvProject) -> Result<State>
         .cache(Cache::Uv)
         .env("UV_PYTHON_DOWNLOADS", "never")
         .env("UV_NO_PROGRESS", "1")
+        .env("UV_LINK_MODE", "copy")
         .sh(py.require_tools(&["uv", "python3"]))
         .sh("cp -a /src/. /tmp/work/")
         .cwd(format!("/tmp/work/{}", project.root))
@@ -94,6 +95,7 @@ pub(crate) fn uv_site_packages(ctx: &Ctx<'_>, python_wheels: &State, native_whee
         .cache(Cache::Uv)
         .env("UV_PYTHON_DOWNLOADS", "never")
         .env("UV_NO_PROGRESS", "1")
+        .env("UV_LINK_MODE", "copy")
         .sh(format!("{install} --only-binary :all: --require-hashes -r /in/python/requirements.txt"))
         .sh(format!("{install} /in/python/*.whl /in/native/*.whl"))
         .sh("rm -rf /out/site-packages/bin");
