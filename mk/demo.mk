@@ -83,9 +83,9 @@ demo/run: engine/up demo/bases frontend/build ## Build API + web through the LLB
 	  echo "demo/run: more with \`make demo/logs\`; if a migration failed half-way, \`make demo/reset\` drops the volumes and starts over" >&2; \
 	  exit 1; fi
 	@$(DEMO_ENV) $(DEMO_COMPOSE) up --detach --no-deps --force-recreate signal-device-simulator
-	@status=$$(docker wait $$($(DEMO_COMPOSE) ps --all --quiet signal-device-simulator)); \
+	@sim=$$($(DEMO_COMPOSE) ps --all --quiet signal-device-simulator); status=$$(docker wait "$$sim"); \
 	  echo; echo "demo: the signal-device simulator posted:"; \
-	  $(DEMO_COMPOSE) logs --no-log-prefix signal-device-simulator | sed 's/^/  /'; \
+	  docker logs "$$sim" 2>&1 | sed 's/^/  /'; \
 	  if [ "$$status" != 0 ]; then echo "demo/run: the simulator exited with status $$status (see above)" >&2; exit 1; fi
 	@risk=$$(curl -fsS --max-time 10 $(DEMO_WEB_URL)/api/v1/patients/$(DEMO_PATIENT)/risk) || { \
 	  echo "demo/run: GET $(DEMO_WEB_URL)/api/v1/patients/$(DEMO_PATIENT)/risk failed" >&2; exit 1; }; \

@@ -81,12 +81,15 @@ def test_run_from_a_clean_state(demo: Demo) -> None:
     out = result.stdout
     (ARTIFACTS / "demo-run.txt").write_text(out + result.stderr, "utf-8")
 
-    # Built through the LLB frontend's local-runtime target (only that target migrates on start).
+    # Built through the LLB frontend (the spec's `# syntax=` image) and its local-runtime target.
     assert "ghcr.io/tirosh-chain/guide/llb-frontend:0.1.0" in result.stdout + result.stderr
-    env = json.loads(run(["docker", "image", "inspect", API_IMAGE, "--format", "{{json .Config.Env}}"]).stdout)
-    assert "PATIENT_RISK_MIGRATE_ON_START=true" in env
-    web_env = json.loads(run(["docker", "image", "inspect", WEB_IMAGE, "--format", "{{json .Config.Env}}"]).stdout)
-    assert "PATIENT_RISK_API_UPSTREAM=http://api:8080" in web_env
+    for image, app, setting in ((API_IMAGE, "patient-risk-python-api", "PATIENT_RISK_MIGRATE_ON_START=true"),
+                                (WEB_IMAGE, "patient-risk-web", "PATIENT_RISK_API_UPSTREAM=http://api:8080")):
+        config = json.loads(run(["docker", "image", "inspect", image, "--format", "{{json .Config}}"]).stdout)
+        labels = config["Labels"]
+        assert labels["io.github.tirosh-chain.patient-risk.app"] == app, labels
+        assert labels["io.github.tirosh-chain.patient-risk.target"] == "local-runtime", labels
+        assert setting in config["Env"], config["Env"]
 
     for service in ("postgres", "redis", "api", "web"):
         state = demo.container_state(service)
