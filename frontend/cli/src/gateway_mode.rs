@@ -73,11 +73,12 @@ struct Loaded {
 }
 
 fn llb_error(what: &str, err: llb::Error) -> FrontendError {
-    let code = match err {
-        llb::Error::UnsupportedCap { .. } => Code::FailedPrecondition,
-        _ => Code::Internal,
-    };
-    FrontendError::new(code, format!("{what}: {err}"))
+    match err {
+        // the daemon is too old for what the graph needs: a message for people
+        llb::Error::UnsupportedCap { .. } => FrontendError::message(format!("{what}: {err}")),
+        // anything else is a bug in a graph or in the builder
+        _ => FrontendError::new(Code::Internal, format!("{what}: {err}")),
+    }
 }
 
 async fn load_spec(client: &Client, opts: &FrontendOptions, caps: &BTreeSet<String>) -> Result<Loaded, FrontendError> {
@@ -108,21 +109,19 @@ async fn load_spec(client: &Client, opts: &FrontendOptions, caps: &BTreeSet<Stri
         .read_file(&reference, filename, Some((0, MAX_SPEC_BYTES + 1)))
         .await
         .map_err(|e| {
-            FrontendError::new(
-                Code::NotFound,
-                format!(
+            FrontendError::message(format!(
                     "cannot read the app spec `{filename}` from the build-file directory (the directory of -f): {}",
                     short_cause(&e)
                 ),
             )
         })?;
     if i64::try_from(data.len()).unwrap_or(i64::MAX) > MAX_SPEC_BYTES {
-        return Err(FrontendError::invalid_argument(format!(
+        return Err(FrontendError::message(format!(
             "the app spec `{filename}` is larger than {MAX_SPEC_BYTES} bytes: is -f pointing at the right file?"
         )));
     }
     let text = String::from_utf8(data).map_err(|e| {
-        FrontendError::invalid_argument(format!("the app spec `{filename}` is not UTF-8 text: {e}"))
+        FrontendError::message(format!("the app spec `{filename}` is not UTF-8 text: {e}"))
     })?;
     Ok(Loaded {
         src: SpecSource::new(filename, text),
@@ -167,7 +166,7 @@ struct Build<'a> {
 }
 
 fn to_llb(p: &Platform) -> Result<llb::Platform, FrontendError> {
-    llb::Platform::from_pb(&p.to_pb()).map_err(|e| FrontendError::invalid_argument(e.to_string()))
+    llb::Platform::from_pb(&p.to_pb()).map_err(|e| FrontendError::message(e.to_string()))
 }
 
 impl Build<'_> {
@@ -247,14 +246,14 @@ impl Build<'_> {
     /// a remote (git/https) or LLB-input context has no such local.
     async fn refuse_remote_context(&self) -> Result<(), FrontendError> {
         if let Some(url) = &self.opts.remote_context {
-            return Err(FrontendError::invalid_argument(format!(
+            return Err(FrontendError::message(format!(
                 "remote build contexts are not supported ({url}): run `docker buildx build -f {} .` from a checkout of the repository",
                 self.spec.file
             )));
         }
         let inputs = self.client.inputs().await?;
         if inputs.contains_key(keys::DEFAULT_LOCAL_CONTEXT) {
-            return Err(FrontendError::invalid_argument(
+            return Err(FrontendError::message(
                 "the build context arrived as an LLB input (a remote or bake-linked context), which the patient-risk graphs cannot read: build from a local checkout with `.` as the context",
             ));
         }
@@ -266,7 +265,7 @@ impl Build<'_> {
             llb_graphs::GraphError::UnsupportedPlatform { .. } => self.spec.span("platforms"),
             _ => None,
         };
-        let fe = FrontendError::invalid_argument(err.to_string());
+        let fe = FrontendError::message(err.to_string());
         match span {
             Some(s) => fe.with_source(&self.src.file, &[span_range(s)]),
             None => fe,
@@ -298,7 +297,7 @@ impl Build<'_> {
                 let named = self.named_contexts(p);
                 if let Some(NamedContext::DockerImage(r)) = self.opts.named_context(&req.name, Some(p)) {
                     if r == "scratch" {
-                        return Err(FrontendError::invalid_argument(format!(
+                        return Err(FrontendError::message(format!(
                             "--build-context {}=docker-image://scratch: base `{}` needs a real image",
                             req.name, req.name
                         )));
@@ -350,9 +349,7 @@ impl Build<'_> {
         }
         if !failures.is_empty() {
             failures.sort();
-            return Err(FrontendError::new(
-                Code::NotFound,
-                format!(
+            return Err(FrontendError::message(format!(
                     "{}\n  help: with no registry access, run `make bases` and build with --build-arg BASE_IMAGES=local; \
                      to replace one base use --build-context <name>=docker-image://REF",
                     failures.join("\n")

@@ -7,7 +7,7 @@ use app_spec::AppSpec;
 use buildkit_gateway::subrequests::{
     LintReport, LintWarning, Outline, OutlineArg, OutlineCache, OutlineSecret, TargetEntry, TargetList,
 };
-use buildkit_gateway::{Code, FrontendError, FrontendOptions, Location};
+use buildkit_gateway::{FrontendError, FrontendOptions, Location};
 use llb_graphs::{PlatformPolicy, TargetInfo};
 
 use crate::spec_source::{span_range, SpecSource};
@@ -16,9 +16,7 @@ use crate::spec_source::{span_range, SpecSource};
 pub fn target_info(spec: &AppSpec, name: Option<&str>) -> Result<&'static TargetInfo, FrontendError> {
     llb_graphs::targets::find(spec.graph, name.unwrap_or("")).ok_or_else(|| {
         let available: Vec<&str> = llb_graphs::targets::targets_for(spec.graph).map(|t| t.name).collect();
-        FrontendError::new(
-            Code::InvalidArgument,
-            format!(
+        FrontendError::message(format!(
                 "unknown target `{}` for {}: use one of {} (list them with `docker buildx build --call targets -f {} .`)",
                 name.unwrap_or(""),
                 spec.app,
@@ -57,7 +55,7 @@ pub fn targets(spec: &AppSpec, src: &SpecSource, build_platform: &str) -> Target
 }
 
 fn graph_error(err: llb_graphs::GraphError) -> FrontendError {
-    FrontendError::new(Code::InvalidArgument, err.to_string())
+    FrontendError::message(err.to_string())
 }
 
 /// `frontend.outline`: the target's build args (with effective values),

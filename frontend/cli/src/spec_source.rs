@@ -2,7 +2,7 @@
 //! errors and locations that buildx can show with a snippet.
 
 use app_spec::{AppSpec, Diagnostics, Span};
-use buildkit_gateway::{Code, FrontendError, Location, SourceFile, SourceRange};
+use buildkit_gateway::{FrontendError, Location, SourceFile, SourceRange};
 
 /// Language tag of spec files in source maps.
 pub const SPEC_LANGUAGE: &str = "toml";
@@ -48,7 +48,7 @@ impl SpecSource {
             String::new()
         };
         message.push_str(&diags.to_string());
-        let mut err = FrontendError::new(Code::InvalidArgument, message);
+        let mut err = FrontendError::message(message);
         // buildx prints one snippet spanning every range: mark all problems
         // when they sit close together, else only the first.
         let ranges: Vec<SourceRange> = diags.iter().map(|d| span_range(d.span())).collect();
@@ -88,7 +88,7 @@ mod tests {
         let line = text.lines().position(|l| l.starts_with("prot = ")).unwrap() + 1;
         let src = SpecSource::new("Dockerfile", text);
         let err = src.parse().unwrap_err();
-        assert_eq!(err.code, Code::InvalidArgument);
+        assert_eq!(err.code, buildkit_gateway::Code::Unknown);
         assert!(err.message.contains(&format!("Dockerfile:{line}:1:")), "{}", err.message);
         assert!(err.message.contains("did you mean `port`"), "{}", err.message);
         let status = err.to_status();

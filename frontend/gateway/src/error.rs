@@ -127,7 +127,16 @@ impl FrontendError {
         }
     }
 
-    /// Bad input (spec, options).
+    /// An error meant for people, with code `Unknown`. BuildKit prefixes the
+    /// message with the code's name at every hop for any other code (buildx
+    /// then shows `InvalidArgument: InvalidArgument: ...`), so user-facing
+    /// errors use this.
+    pub fn message(message: impl Into<String>) -> Self {
+        Self::new(Code::Unknown, message)
+    }
+
+    /// Bad input, with code `InvalidArgument` (for programs that branch on
+    /// codes; prefer [`Self::message`] for what people read).
     pub fn invalid_argument(message: impl Into<String>) -> Self {
         Self::new(Code::InvalidArgument, message)
     }
@@ -177,17 +186,14 @@ impl From<GatewayError> for FrontendError {
                     },
                 }
             }
-            GatewayError::Options(e) => FrontendError::invalid_argument(e.to_string()),
-            GatewayError::Workers(e) => FrontendError::invalid_argument(e.to_string()),
-            GatewayError::Unsupported { .. } => FrontendError::new(Code::FailedPrecondition, err.to_string()),
-            other => FrontendError::new(Code::Unknown, other.to_string()),
+            other => FrontendError::message(other.to_string()),
         }
     }
 }
 
 impl From<OptionError> for FrontendError {
     fn from(err: OptionError) -> Self {
-        FrontendError::invalid_argument(err.to_string())
+        FrontendError::message(err.to_string())
     }
 }
 
@@ -253,7 +259,8 @@ mod tests {
             action: "read files",
             why: "the BuildKit daemon does not offer `readfile`".into(),
         });
-        assert_eq!(unsupported.code, Code::FailedPrecondition);
+        assert_eq!(unsupported.code, Code::Unknown, "people read it: no code prefix");
+        assert_eq!(unsupported.to_status().code, 2);
         assert!(unsupported.message.contains("readfile"));
     }
 }

@@ -9,7 +9,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::error::{Code, FrontendError};
+use crate::error::FrontendError;
 use crate::result::FrontendResult;
 use crate::source::{Location, SourceFile, SourceRange};
 
@@ -21,8 +21,13 @@ pub const REQUEST_OUTLINE: &str = "frontend.outline";
 pub const REQUEST_TARGETS: &str = "frontend.targets";
 /// `--check` / `--call lint`.
 pub const REQUEST_LINT: &str = "frontend.lint";
-/// Version of every reply format we emit.
+/// Version of the targets, lint and describe replies (BuildKit's formats).
 pub const VERSION: &str = "1.0.0";
+/// Version of our outline reply: BuildKit's 1.0.0 format plus a `platforms`
+/// field. buildx renders outline versions it knows (1.0.0) itself, which would
+/// hide platforms and cache ids; for a newer minor version it prints our
+/// `result.txt`, which shows them. `format=json` is unaffected.
+pub const OUTLINE_VERSION: &str = "1.1.0";
 
 /// Metadata key of the JSON reply.
 pub const META_RESULT_JSON: &str = "result.json";
@@ -33,14 +38,14 @@ pub const META_VERSION: &str = "version";
 /// Metadata key of the exit status buildx uses for `--check`.
 pub const META_STATUS_CODE: &str = "result.statuscode";
 
-fn reply(json: &Value, text: String, extra: &[(&str, String)]) -> FrontendResult {
+fn reply(json: &Value, text: String, version: &str, extra: &[(&str, String)]) -> FrontendResult {
     let mut r = FrontendResult::metadata_only();
     r.add_metadata(
         META_RESULT_JSON,
         serde_json::to_vec_pretty(json).unwrap_or_default(),
     );
     r.add_metadata(META_RESULT_TXT, text);
-    r.add_metadata(META_VERSION, VERSION);
+    r.add_metadata(META_VERSION, version);
     for (k, v) in extra {
         r.add_metadata(*k, v.clone());
     }
@@ -89,6 +94,7 @@ fn row<const N: usize>(cells: [&str; N]) -> Vec<String> {
 
 struct Described {
     name: &'static str,
+    version: &'static str,
     description: &'static str,
     opts: &'static [(&'static str, &'static str)],
     status: bool,
@@ -97,24 +103,28 @@ struct Described {
 const DESCRIBED: &[Described] = &[
     Described {
         name: REQUEST_DESCRIBE,
+        version: VERSION,
         description: "List available subrequest types",
         opts: &[],
         status: false,
     },
     Described {
         name: REQUEST_OUTLINE,
+        version: OUTLINE_VERSION,
         description: "List the build args, secrets, cache mounts and platforms of the current target",
         opts: &[("target", "Target to describe (default: the spec's default target)")],
         status: false,
     },
     Described {
         name: REQUEST_TARGETS,
+        version: VERSION,
         description: "List the targets this app spec can build",
         opts: &[],
         status: false,
     },
     Described {
         name: REQUEST_LINT,
+        version: VERSION,
         description: "Check the app spec and build args/labels for problems",
         opts: &[],
         status: true,
@@ -132,7 +142,7 @@ pub fn describe_reply() -> FrontendResult {
             }
             json!({
                 "name": d.name,
-                "version": VERSION,
+                "version": d.version,
                 "type": "rpc",
                 "description": d.description,
                 "opts": d.opts.iter().map(|(n, desc)| json!({"name": n, "description": desc})).collect::<Vec<_>>(),
@@ -144,9 +154,9 @@ pub fn describe_reply() -> FrontendResult {
         .collect();
     let mut rows = vec![row(["NAME", "VERSION", "DESCRIPTION"])];
     for d in DESCRIBED {
-        rows.push(row([d.name.trim_start_matches("frontend."), VERSION, d.description]));
+        rows.push(row([d.name.trim_start_matches("frontend."), d.version, d.description]));
     }
-    reply(&Value::Array(list), tabwrite(&rows, 1), &[])
+    reply(&Value::Array(list), tabwrite(&rows, 1), VERSION, &[])
 }
 
 /// The names of the subrequests we answer (for error messages).
@@ -158,8 +168,7 @@ pub fn supported_ids() -> Vec<&'static str> {
 /// "unsupported request" wording and the typed `Subrequest` detail, which
 /// would make buildx retry with the Dockerfile frontend on our spec.
 pub fn unknown_request_error(id: &str) -> FrontendError {
-    FrontendError::new(
-        Code::InvalidArgument,
+    FrontendError::message(
         format!(
             "this frontend does not answer `{id}`; it answers {}",
             supported_ids().join(", ")
@@ -335,9 +344,9 @@ impl Outline {
         out
     }
 
-    /// The reply for `Return`.
+    /// The reply for `Return` (version [`OUTLINE_VERSION`]).
     pub fn reply(&self) -> FrontendResult {
-        reply(&self.to_json(), self.to_text(), &[])
+        reply(&self.to_json(), self.to_text(), OUTLINE_VERSION, &[])
     }
 }
 
@@ -408,7 +417,7 @@ impl TargetList {
 
     /// The reply for `Return`.
     pub fn reply(&self) -> FrontendResult {
-        reply(&self.to_json(), self.to_text(), &[])
+        reply(&self.to_json(), self.to_text(), VERSION, &[])
     }
 }
 
@@ -524,6 +533,7 @@ impl LintReport {
         reply(
             &self.to_json(),
             self.to_text(),
+            VERSION,
             &[(META_STATUS_CODE, self.status_code().to_string())],
         )
     }
@@ -553,8 +563,9 @@ mod tests {
         let v: Value = serde_json::from_str(&meta(&r, "result.json")).unwrap();
         let names: Vec<&str> = v.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
         assert_eq!(names, [REQUEST_DESCRIBE, REQUEST_OUTLINE, REQUEST_TARGETS, REQUEST_LINT]);
+        assert_eq!(v[1]["version"], "1.1.0", "outline carries the platforms extension");
         for d in v.as_array().unwrap() {
-            assert_eq!(d["version"], "1.0.0");
+            assert!(d["version"] == "1.0.0" || d["name"] == REQUEST_OUTLINE);
             assert_eq!(d["type"], "rpc");
             assert!(d["opts"].is_array() && d["inputs"].is_array() && d["refs"].is_array());
         }
@@ -614,6 +625,7 @@ mod tests {
         assert!(txt.contains("BUILD ARG     VALUE      DESCRIPTION\nBASE_IMAGES   upstream   upstream or local\n"), "{txt}");
         assert!(txt.contains("SECRET           REQUIRED\nhost_ca_bundle   \n"), "{txt}");
         assert!(txt.contains("CACHE ID\ngo-mod\n"), "{txt}");
+        assert_eq!(meta(&r, "version"), "1.1.0");
     }
 
     #[test]
