@@ -79,7 +79,7 @@ demo/run: engine/up demo/bases frontend/build ## Build API + web through the LLB
 	@if ! $(DEMO_ENV) $(DEMO_COMPOSE) up --detach --wait --wait-timeout $(DEMO_WAIT_TIMEOUT) --remove-orphans postgres redis api web; then \
 	  echo "demo/run: the demo did not become healthy; state and the API's last log lines:" >&2; \
 	  $(DEMO_COMPOSE) ps --all >&2 || true; \
-	  $(DEMO_COMPOSE) logs --no-log-prefix --tail=25 api >&2 || true; \
+	  api=$$($(DEMO_COMPOSE) ps --all --quiet api); test -z "$$api" || docker logs --tail=25 "$$api" >&2 || true; \
 	  echo "demo/run: more with \`make demo/logs\`; if a migration failed half-way, \`make demo/reset\` drops the volumes and starts over" >&2; \
 	  exit 1; fi
 	@$(DEMO_ENV) $(DEMO_COMPOSE) up --detach --no-deps --force-recreate signal-device-simulator
