@@ -74,6 +74,9 @@ storage/bases: engine/up
 
 demo/run: engine/up demo/bases frontend/build ## Build API + web through the LLB frontend, start the demo, post the low-SpO2 fixture, print the web URL and the risk
 	@echo "demo: $(DEMO_MODE) base images$(if $(filter local,$(DEMO_MODE)), from $(DEMO_BASES_REGISTRY)); project $(DEMO_PROJECT)"
+	@if (exec 3<>/dev/tcp/$(patsubst http://%:$(WEB_PORT),%,$(DEMO_WEB_URL))/$(WEB_PORT)) 2>/dev/null \
+	  && [ -z "$$($(DEMO_COMPOSE) ps --quiet --status running web 2>/dev/null)" ]; then \
+	  echo "demo/run: $(DEMO_WEB_URL) is already taken by something other than this demo; pick another port: make demo/run WEB_PORT=8081" >&2; exit 1; fi
 	@$(DEMO_ENV) $(DEMO_COMPOSE) build api web
 	@if [ "$(DEMO_MODE)" = local ]; then $(DEMO_ENV) $(DEMO_COMPOSE) pull --quiet postgres redis; fi
 	@if ! $(DEMO_ENV) $(DEMO_COMPOSE) up --detach --wait --wait-timeout $(DEMO_WAIT_TIMEOUT) --remove-orphans postgres redis api web; then \

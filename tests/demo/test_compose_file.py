@@ -150,19 +150,3 @@ def test_postgres_and_redis_data_live_in_named_volumes(raw) -> None:
     # Storage is published on loopback only.
     for name in ("postgres", "redis"):
         assert all(p["host_ip"] == "127.0.0.1" for p in config["services"][name]["ports"])
-
-
-def test_makefile_lists_every_demo_target_with_a_description() -> None:
-    out = run(["make", "--no-print-directory", "help"]).stdout
-    for target in ("demo/run", "demo/logs", "demo/stop", "demo/reset", "storage/up", "storage/check",
-                   "storage/down", "demo/check/storage"):
-        line = next((l for l in out.splitlines() if l.split() and l.split()[0] == target), None)
-        assert line is not None, f"`make help` does not list {target}"
-        assert len(line.split()) > 2, f"{target} has no description: {line!r}"
-
-
-def test_offline_switch_rejects_a_bad_value() -> None:
-    result = run(["make", "--no-print-directory", "demo/run", "OFFLINE_BASES=sometimes", "-o", "engine/up",
-                  "-o", "demo/bases", "-o", "frontend/build"], check=False)
-    assert result.returncode != 0
-    assert "OFFLINE_BASES=sometimes is not valid; use auto, yes or no" in result.stderr
