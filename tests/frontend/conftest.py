@@ -20,6 +20,9 @@ LOCAL_REGISTRY = os.environ.get("LOCAL_REGISTRY", "127.0.0.1:5000")
 FRONTEND_IMAGE = os.environ.get("FRONTEND_IMAGE", "ghcr.io/tirosh-chain/guide/llb-frontend:0.1.0")
 FRONTEND_REF = os.environ.get("FRONTEND_REF", f"{LOCAL_REGISTRY}/patient-risk/llb-frontend:dev")
 HOST_CA_BUNDLE = os.environ.get("HOST_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+# Empty: builds use the spec's `# syntax=` line (FRONTEND_IMAGE from the local store). Set it to
+# run the build tests against another frontend image via BUILDKIT_SYNTAX.
+FRONTEND_SYNTAX = os.environ.get("FRONTEND_SYNTAX", "")
 
 # The app the tests build: the operator graph is small and fully offline with local bases.
 APP = "risk-monitor-operator"
@@ -44,8 +47,9 @@ def run(cmd: list[str], timeout: float = 1800, check: bool = True, cwd: Path = R
 
 def buildx(*args: str, spec: str = SPEC, check: bool = True, timeout: float = 1800):
     """`docker buildx build --progress=plain -f <spec> <args> .` from the repo root."""
+    syntax = ["--build-arg", f"BUILDKIT_SYNTAX={FRONTEND_SYNTAX}"] if FRONTEND_SYNTAX else []
     return run(
-        ["docker", "buildx", "build", "--progress=plain", "-f", spec, *args, "."],
+        ["docker", "buildx", "build", "--progress=plain", "-f", spec, *syntax, *args, "."],
         check=check,
         timeout=timeout,
     )
@@ -64,9 +68,10 @@ def call_json(name: str, *args: str, spec: str = SPEC):
 @pytest.fixture(scope="session", autouse=True)
 def frontend_image_present():
     """The tests need the working tree's frontend under the canonical syntax ref."""
-    result = run(["docker", "image", "inspect", FRONTEND_IMAGE], check=False, timeout=60)
+    image = FRONTEND_SYNTAX or FRONTEND_IMAGE
+    result = run(["docker", "image", "inspect", image], check=False, timeout=60)
     if result.returncode != 0:
-        pytest.fail(f"{FRONTEND_IMAGE} is not in the local image store: run `make frontend/build`")
+        pytest.fail(f"{image} is not in the local image store: run `make frontend/build`")
 
 
 @pytest.fixture
