@@ -38,17 +38,21 @@ run_initdb_scripts() {
     [[ -e $f ]] || continue
     case $f in
       *.sh)
+        # shellcheck disable=SC1090 # the image user's init scripts
         if [[ -x $f ]]; then say "running $f"; "$f"; else say "sourcing $f"; . "$f"; fi
         ;;
-      *.sql) say "running $f"; psql_init -f "$f" ;;
-      *.sql.gz) say "running $f"; gunzip -c "$f" | psql_init ;;
+      *.sql) say "running $f"; psql_in "$POSTGRES_DB" -f "$f" ;;
+      *.sql.gz) say "running $f"; gunzip -c "$f" | psql_in "$POSTGRES_DB" ;;
       *) say "ignoring $f" ;;
     esac
   done
 }
 
-psql_init() {
-  psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" "$@"
+# psql_in DB ARGS...: as the superuser, over the Unix socket of the temporary server.
+psql_in() {
+  local db=$1
+  shift
+  psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc --username "$POSTGRES_USER" --dbname "$db" "$@"
 }
 
 init_cluster() {
@@ -83,9 +87,9 @@ MSG
   pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
   if [[ $POSTGRES_DB != postgres ]]; then
     local exists
-    exists=$(POSTGRES_DB=postgres psql_init -tA -v db="$POSTGRES_DB" <<<"SELECT 1 FROM pg_database WHERE datname = :'db'")
+    exists=$(psql_in postgres -tA -v db="$POSTGRES_DB" <<<"SELECT 1 FROM pg_database WHERE datname = :'db'")
     if [[ -z $exists ]]; then
-      POSTGRES_DB=postgres psql_init -v db="$POSTGRES_DB" <<<'CREATE DATABASE :"db"' >/dev/null
+      psql_in postgres -v db="$POSTGRES_DB" <<<'CREATE DATABASE :"db"' >/dev/null
     fi
   fi
   run_initdb_scripts

@@ -175,15 +175,20 @@ def test_nginx_runtime_serves_on_8080_as_uid_101(catalog, base_ref):
         run(["docker", "rm", "-f", name], check=False)
 
 
-def test_postgres_initialises_and_accepts_password_logins(catalog, base_ref):
+def test_postgres_initialises_and_accepts_password_logins(catalog, base_ref, tmp_path):
     config = _config(catalog, "postgres")
     assert config["Entrypoint"] == ["docker-entrypoint.sh"] and config["Cmd"] == ["postgres"]
     image = base_ref("postgres")
     refused = run(["docker", "run", "--rm", image], check=False, timeout=60)
     assert refused.returncode != 0 and "POSTGRES_PASSWORD" in refused.stderr
     name = f"engine-test-pg-{uuid.uuid4().hex[:8]}"
+    initdb = tmp_path / "initdb"
+    initdb.mkdir(mode=0o755)
+    initdb.chmod(0o755)
+    (initdb / "01-schema.sql").write_text("CREATE TABLE signals (id int PRIMARY KEY, score real);\n")
+    (initdb / "01-schema.sql").chmod(0o644)
     run(["docker", "run", "-d", "--name", name, "-e", "POSTGRES_PASSWORD=s3cret", "-e", "POSTGRES_USER=risk",
-         "-e", "POSTGRES_DB=riskdb", image])
+         "-e", "POSTGRES_DB=riskdb", "-v", f"{initdb}:/docker-entrypoint-initdb.d:ro", image])
     try:
         for _ in range(60):
             ready = run(["docker", "exec", name, "pg_isready", "-h", "127.0.0.1", "-U", "risk", "-d", "riskdb"], check=False)
@@ -196,6 +201,9 @@ def test_postgres_initialises_and_accepts_password_logins(catalog, base_ref):
         query = run(["docker", "run", "--rm", "-e", "PGPASSWORD=s3cret", image, "psql", "-h", ip, "-U", "risk",
                      "-d", "riskdb", "-tAc", "select current_user || ' ' || current_database()"], timeout=60)
         assert query.stdout.strip() == "risk riskdb"
+        table = run(["docker", "exec", name, "psql", "-U", "risk", "-d", "riskdb", "-tAc",
+                     "select count(*) from signals"])
+        assert table.stdout.strip() == "0", "the /docker-entrypoint-initdb.d script did not run"
         wrong = run(["docker", "run", "--rm", "-e", "PGPASSWORD=wrong", image, "psql", "-h", ip, "-U", "risk",
                      "-d", "riskdb", "-c", "select 1"], check=False, timeout=60)
         assert wrong.returncode != 0 and "password authentication failed" in wrong.stderr

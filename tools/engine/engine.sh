@@ -83,9 +83,9 @@ live_pid_from() {
 }
 
 stop_pid() {
-  local pid=$1 name=$2 i
+  local pid=$1 name=$2
   kill "$pid" 2>/dev/null || return 0
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     pid_alive "$pid" || return 0
     sleep 0.2
   done
@@ -496,7 +496,12 @@ cmd_status() {
   else
     echo "registry:   $LOCAL_REGISTRY not answering"; ok=0
   fi
-  ((ok)) && echo "status:     ready" || { echo "status:     NOT ready (make engine/up)"; return 1; }
+  if ((ok)); then
+    echo "status:     ready"
+  else
+    echo "status:     NOT ready (make engine/up)"
+    return 1
+  fi
 }
 
 case ${1:-} in
