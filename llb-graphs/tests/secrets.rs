@@ -82,6 +82,9 @@ fn private_indexes_bring_their_secrets_as_env_only_into_their_steps() {
             assert!(!ids.contains("cargo_registry_token"), "uv steps get no cargo token: {text}");
             assert!(text.contains("secret uv_index_password is missing: build arg UV_INDEX_URL"), "clear error: {text}");
             assert!(text.contains("/run/patient-risk-secrets"), "credentials go to a tmpfs netrc: {text}");
+            // The private umask covers the secret file only: installed files stay world-readable.
+            assert!(text.contains("(umask 077 && printf"), "{text}");
+            assert!(!text.contains("\\numask 077\\n"), "no step-wide umask: {text}");
         } else if text.contains("maturin build") || text.contains("cargo fetch") {
             assert!(ids.contains("cargo_registry_token") && !ids.contains("uv_index_password"), "{text}");
             assert!(text.contains("CARGO_REGISTRIES_PRIVATE_INDEX"), "{text}");

@@ -85,9 +85,20 @@ class BuildRecord:
     vertexes: dict[str, Vertex] = field(default_factory=dict)
     stderr: str = ""
 
-    def executed(self, prefix: str) -> list[str]:
-        """Names of vertexes starting with `prefix` that ran (not cache hits)."""
-        return sorted(v.name for v in self.vertexes.values() if v.name.startswith(prefix) and v.started and not v.cached)
+    def steps_run(self, app: str) -> list[str]:
+        """The app's own graph steps (`[<app>] <step>`; bake shows `[<app> <app>] <step>`)
+        that ran rather than being cache hits. buildx's own vertexes for the target
+        (`[<app>] exporting to image`, image config resolution, pushes) are not steps."""
+        prefixes = (f"[{app}] ", f"[{app} {app}] ")
+        buildx_own = ("exporting ", "resolve image config", "resolving provenance", "pushing ", "docker-image://", "naming ")
+        ran = []
+        for v in self.vertexes.values():
+            prefix = next((p for p in prefixes if v.name.startswith(p)), None)
+            if prefix is None or v.name[len(prefix):].startswith(buildx_own):
+                continue
+            if v.started and not v.cached:
+                ran.append(v.name[len(prefix):])
+        return sorted(ran)
 
     def named(self, fragment: str) -> list[Vertex]:
         return [v for v in self.vertexes.values() if fragment in v.name]

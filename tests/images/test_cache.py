@@ -45,7 +45,7 @@ def test_unrelated_change_reexecutes_nothing(images, changed, apps):
     with extra_file(changed, "cache probe\n"):
         record = rebuild(apps)
     for app in apps:
-        assert record.executed(f"[{app}]") == [], f"{changed} re-ran steps of {app}"
+        assert record.steps_run(app) == [], f"{changed} re-ran steps of {app}"
 
 
 def test_rust_core_change_rebuilds_only_the_api_wheel(images):
@@ -53,8 +53,8 @@ def test_rust_core_change_rebuilds_only_the_api_wheel(images):
     # packages it consumes), by no step of the other apps.
     with extra_file("packages/patient-signal-rust-core/src/zz_cache_probe_{tag}.rs", "// cache probe\n"):
         record = rebuild(["patient-risk-python-api", "patient-risk-web", "risk-monitor-operator"])
-    ran = record.executed("[patient-risk-python-api]")
+    ran = record.steps_run("patient-risk-python-api")
     assert any("cargo workspace" in name for name in ran), ran
     assert any("maturin build" in name for name in ran), ran
-    assert record.executed("[patient-risk-web]") == []
-    assert record.executed("[risk-monitor-operator]") == []
+    assert record.steps_run("patient-risk-web") == []
+    assert record.steps_run("risk-monitor-operator") == []

@@ -57,6 +57,7 @@ pub(crate) struct Access {
     pub(crate) env: Vec<(String, String)>,
     /// Shell lines run before the step's own (checks, config from secrets).
     pub(crate) prelude: Vec<String>,
+    has_tmpfs: bool,
 }
 
 impl Registry {
@@ -97,12 +98,19 @@ impl Access {
         ));
     }
 
+    /// Mounts the tmpfs for config files made from secrets (once per step).
     fn tmpfs(&mut self) -> Result<()> {
-        if !self.prelude.iter().any(|l| l.starts_with("umask 077")) {
+        if !self.has_tmpfs {
             self.mounts.push(Mount::tmpfs(SECRET_TMPFS)?.into());
-            self.prelude.push("umask 077".to_string());
+            self.has_tmpfs = true;
         }
         Ok(())
+    }
+
+    /// Writes a config file on the tmpfs, readable by the step's user only
+    /// (the umask applies to that file alone, not to what the step builds).
+    fn write_private(&mut self, printf: String) {
+        self.prelude.push(format!("(umask 077 && {printf})"));
     }
 }
 
@@ -182,7 +190,7 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                 a.require("PR_UV_INDEX_USERNAME", "uv_index_username", UV_INDEX_URL_ARG);
                 a.require("PR_UV_INDEX_PASSWORD", "uv_index_password", UV_INDEX_URL_ARG);
                 a.tmpfs()?;
-                a.prelude.push(format!(
+                a.write_private(format!(
                     "printf 'machine {host}\\nlogin %s\\npassword %s\\n' \"$PR_UV_INDEX_USERNAME\" \"$PR_UV_INDEX_PASSWORD\" > \"$NETRC\""
                 ));
                 a.prelude.push("unset PR_UV_INDEX_USERNAME PR_UV_INDEX_PASSWORD".into());
@@ -200,7 +208,7 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                 a.require("NPM_TOKEN", "npm_token", NPM_REGISTRY_URL_ARG);
                 a.tmpfs()?;
                 // npm expands ${NPM_TOKEN} itself: the file holds only the reference.
-                a.prelude.push(format!("printf '%s\\n' '//{scope}:_authToken=${{NPM_TOKEN}}' > \"$NPM_CONFIG_USERCONFIG\""));
+                a.write_private(format!("printf '%s\\n' '//{scope}:_authToken=${{NPM_TOKEN}}' > \"$NPM_CONFIG_USERCONFIG\""));
             }
             Registry::Crates => {
                 let url = ctx.registry_arg(CARGO_REGISTRY_INDEX_ARG);
