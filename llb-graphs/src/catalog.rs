@@ -85,20 +85,29 @@ struct RawBase {
 impl Catalog {
     /// Parses catalog text (the compiled-in file, or a test's own).
     pub fn parse(text: &str) -> Result<Self> {
-        let raw: RawCatalog = toml::from_str(text).map_err(|e| GraphError::Catalog { reason: e.to_string() })?;
+        let raw: RawCatalog = toml::from_str(text).map_err(|e| GraphError::Catalog {
+            reason: e.to_string(),
+        })?;
         let _ = raw.mirror;
         let mut bases = BTreeMap::new();
         for (name, b) in raw.bases {
-            let bad = |reason: String| GraphError::Catalog { reason: format!("[bases.{name}]: {reason}") };
-            let mut upstream = ImageRef::parse(&b.upstream).map_err(|e| bad(format!("upstream: {e}")))?;
+            let bad = |reason: String| GraphError::Catalog {
+                reason: format!("[bases.{name}]: {reason}"),
+            };
+            let mut upstream =
+                ImageRef::parse(&b.upstream).map_err(|e| bad(format!("upstream: {e}")))?;
             match (&b.upstream_digest, &b.upstream_note) {
                 (Some(d), _) => {
-                    let digest = llb::Digest::parse(d).map_err(|e| bad(format!("upstream_digest: {e}")))?;
+                    let digest =
+                        llb::Digest::parse(d).map_err(|e| bad(format!("upstream_digest: {e}")))?;
                     upstream = upstream.with_digest(digest);
                 }
                 (None, Some(_)) => {}
                 (None, None) => {
-                    return Err(bad("give upstream_digest, or upstream_note saying why it is pinned by tag".into()))
+                    return Err(bad(
+                        "give upstream_digest, or upstream_note saying why it is pinned by tag"
+                            .into(),
+                    ))
                 }
             }
             let platforms = b
@@ -111,10 +120,21 @@ impl Catalog {
             }
             bases.insert(
                 name.clone(),
-                BaseEntry { name: name.clone(), description: b.description, upstream, platforms, recipe: b.recipe },
+                BaseEntry {
+                    name: name.clone(),
+                    description: b.description,
+                    upstream,
+                    platforms,
+                    recipe: b.recipe,
+                },
             );
         }
-        Ok(Self { suite: raw.suite, repository_prefix: raw.repository_prefix, source: raw.source, bases })
+        Ok(Self {
+            suite: raw.suite,
+            repository_prefix: raw.repository_prefix,
+            source: raw.source,
+            bases,
+        })
     }
 
     /// One base by logical name.
@@ -138,7 +158,10 @@ impl Catalog {
     ) -> Result<ImageRef> {
         let entry = self.get(name)?;
         if let Some(value) = named_contexts.get(name) {
-            let bad = || GraphError::InvalidNamedContext { name: name.to_string(), value: value.clone() };
+            let bad = || GraphError::InvalidNamedContext {
+                name: name.to_string(),
+                value: value.clone(),
+            };
             let image = value.strip_prefix("docker-image://").ok_or_else(bad)?;
             return ImageRef::parse(image).map_err(|_| bad());
         }
@@ -172,7 +195,9 @@ pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| match Catalog::parse(CATALOG_TOML) {
         Ok(c) => c,
-        Err(e) => panic!("compiled-in bases/catalog.toml is invalid (cargo test -p llb-graphs shows it): {e}"),
+        Err(e) => panic!(
+            "compiled-in bases/catalog.toml is invalid (cargo test -p llb-graphs shows it): {e}"
+        ),
     })
 }
 
@@ -190,7 +215,10 @@ mod tests {
     use super::*;
 
     fn args(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -210,7 +238,10 @@ mod tests {
         }
         for runtime in ["static-runtime", "python-runtime", "nginx-runtime"] {
             let p = &c.get(runtime).unwrap().platforms;
-            assert!(p.contains(&Platform::linux_amd64()) && p.contains(&Platform::linux_arm64()), "{runtime}: {p:?}");
+            assert!(
+                p.contains(&Platform::linux_amd64()) && p.contains(&Platform::linux_arm64()),
+                "{runtime}: {p:?}"
+            );
         }
     }
 
@@ -218,26 +249,48 @@ mod tests {
     fn upstream_is_the_default() {
         let r = base_ref("python-runtime", &args(&[]), &BTreeMap::new()).unwrap();
         assert_eq!(r, catalog().get("python-runtime").unwrap().upstream);
-        let r = base_ref("python-runtime", &args(&[("BASE_IMAGES", "upstream")]), &BTreeMap::new()).unwrap();
+        let r = base_ref(
+            "python-runtime",
+            &args(&[("BASE_IMAGES", "upstream")]),
+            &BTreeMap::new(),
+        )
+        .unwrap();
         assert_eq!(r.domain(), "docker.io");
     }
 
     #[test]
     fn local_uses_the_registry_prefix() {
-        let r = base_ref("go-builder", &args(&[("BASE_IMAGES", "local")]), &BTreeMap::new()).unwrap();
-        assert_eq!(r.to_string(), "127.0.0.1:5000/patient-risk/bases/go-builder:local");
         let r = base_ref(
             "go-builder",
-            &args(&[("BASE_IMAGES", "local"), ("BASE_IMAGES_REGISTRY", "registry.example:5000/mirror/")]),
+            &args(&[("BASE_IMAGES", "local")]),
             &BTreeMap::new(),
         )
         .unwrap();
-        assert_eq!(r.to_string(), "registry.example:5000/mirror/go-builder:local");
+        assert_eq!(
+            r.to_string(),
+            "127.0.0.1:5000/patient-risk/bases/go-builder:local"
+        );
+        let r = base_ref(
+            "go-builder",
+            &args(&[
+                ("BASE_IMAGES", "local"),
+                ("BASE_IMAGES_REGISTRY", "registry.example:5000/mirror/"),
+            ]),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            r.to_string(),
+            "registry.example:5000/mirror/go-builder:local"
+        );
     }
 
     #[test]
     fn named_context_wins_over_base_images() {
-        let ctx = args(&[("nginx-runtime", "docker-image://127.0.0.1:5000/custom/nginx:7")]);
+        let ctx = args(&[(
+            "nginx-runtime",
+            "docker-image://127.0.0.1:5000/custom/nginx:7",
+        )]);
         let r = base_ref("nginx-runtime", &args(&[("BASE_IMAGES", "local")]), &ctx).unwrap();
         assert_eq!(r.to_string(), "127.0.0.1:5000/custom/nginx:7");
         // Other bases are unaffected.
@@ -247,10 +300,21 @@ mod tests {
 
     #[test]
     fn bad_inputs_name_the_fix() {
-        let e = base_ref("go-builder", &args(&[("BASE_IMAGES", "lokal")]), &BTreeMap::new()).unwrap_err();
-        assert!(e.to_string().contains("BASE_IMAGES") && e.to_string().contains("`local`"), "{e}");
+        let e = base_ref(
+            "go-builder",
+            &args(&[("BASE_IMAGES", "lokal")]),
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("BASE_IMAGES") && e.to_string().contains("`local`"),
+            "{e}"
+        );
         let e = base_ref("ruby-builder", &args(&[]), &BTreeMap::new()).unwrap_err();
-        assert!(e.to_string().contains("go-builder"), "lists known names: {e}");
+        assert!(
+            e.to_string().contains("go-builder"),
+            "lists known names: {e}"
+        );
         let ctx = args(&[("go-builder", "local:somedir")]);
         let e = base_ref("go-builder", &args(&[]), &ctx).unwrap_err();
         assert!(e.to_string().contains("docker-image://"), "{e}");
@@ -260,10 +324,15 @@ mod tests {
     fn catalog_errors_name_the_table() {
         let text = "suite='trixie'\nrepository_prefix='p'\nsource='s'\n[bases.x]\ndescription='d'\nupstream='a:1'\nplatforms=['linux/amd64']\nrecipe='r'\n";
         let e = Catalog::parse(text).unwrap_err().to_string();
-        assert!(e.contains("[bases.x]") && e.contains("upstream_note"), "{e}");
+        assert!(
+            e.contains("[bases.x]") && e.contains("upstream_note"),
+            "{e}"
+        );
         let noted = text.replace("recipe='r'", "recipe='r'\nupstream_note='n'");
         assert!(Catalog::parse(&noted).is_ok());
-        let e = Catalog::parse(&noted.replace("'linux/amd64'", "'linux/sparc/x/y'")).unwrap_err().to_string();
+        let e = Catalog::parse(&noted.replace("'linux/amd64'", "'linux/sparc/x/y'"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("platforms"), "{e}");
     }
 }

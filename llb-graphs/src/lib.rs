@@ -44,7 +44,8 @@ use llb::Platform;
 pub use catalog::{base_ref, catalog, BaseEntry, Catalog};
 pub use error::{GraphError, Result};
 pub use request::{
-    BasePlatform, BaseRequirement, BuildRequest, ContextSource, PlatformImage, ResolvedBase, ResolvedBases,
+    BasePlatform, BaseRequirement, BuildRequest, ContextSource, PlatformImage, ResolvedBase,
+    ResolvedBases,
 };
 pub use sbom_inputs::{BuildRecord, ImageContent, SbomBase, SbomInputs};
 pub use targets::{targets, PlatformPolicy, TargetInfo};
@@ -70,18 +71,23 @@ fn check_target(spec: &AppSpec, target: &str) -> Result<&'static TargetInfo> {
     targets::find(spec.graph, target).ok_or_else(|| GraphError::UnknownTarget {
         app: spec.app.clone(),
         target: target.to_string(),
-        available: targets::targets_for(spec.graph).map(|t| t.name).collect::<Vec<_>>().join(", "),
+        available: targets::targets_for(spec.graph)
+            .map(|t| t.name)
+            .collect::<Vec<_>>()
+            .join(", "),
     })
 }
 
 fn check_platform(req: &BuildRequest<'_>, info: &TargetInfo) -> Result<()> {
     match info.platforms {
-        PlatformPolicy::NativeOnly if req.target_platform != req.build_platform => Err(GraphError::NativeOnlyTarget {
-            app: req.spec.app.clone(),
-            target: info.name.to_string(),
-            build: req.build_platform.to_string(),
-            requested: req.target_platform.to_string(),
-        }),
+        PlatformPolicy::NativeOnly if req.target_platform != req.build_platform => {
+            Err(GraphError::NativeOnlyTarget {
+                app: req.spec.app.clone(),
+                target: info.name.to_string(),
+                build: req.build_platform.to_string(),
+                requested: req.target_platform.to_string(),
+            })
+        }
         PlatformPolicy::Requested | PlatformPolicy::NativeOnly => {
             let allowed = spec_platforms(req.spec);
             if allowed.contains(&req.target_platform) {
@@ -90,7 +96,11 @@ fn check_platform(req: &BuildRequest<'_>, info: &TargetInfo) -> Result<()> {
                 Err(GraphError::UnsupportedPlatform {
                     app: req.spec.app.clone(),
                     requested: req.target_platform.to_string(),
-                    allowed: allowed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                    allowed: allowed
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     spec_file: req.spec_file.to_string(),
                 })
             }
@@ -101,7 +111,10 @@ fn check_platform(req: &BuildRequest<'_>, info: &TargetInfo) -> Result<()> {
 
 /// The spec's release platforms as builder platforms.
 pub fn spec_platforms(spec: &AppSpec) -> Vec<Platform> {
-    spec.platforms.iter().filter_map(|p| Platform::parse(p.name()).ok()).collect()
+    spec.platforms
+        .iter()
+        .filter_map(|p| Platform::parse(p.name()).ok())
+        .collect()
 }
 
 /// Builds the graph for every spec platform with every catalog base standing
@@ -111,14 +124,18 @@ fn survey(spec: &AppSpec, target: &str) -> Result<Ledger> {
     let build_platform = Platform::linux_amd64();
     let platforms = match info.platforms {
         PlatformPolicy::Requested => spec_platforms(spec),
-        PlatformPolicy::NativeOnly | PlatformPolicy::ArchIndependent => vec![build_platform.clone()],
+        PlatformPolicy::NativeOnly | PlatformPolicy::ArchIndependent => {
+            vec![build_platform.clone()]
+        }
     };
     let all: Vec<BaseRequirement> = catalog()
         .bases
         .keys()
         .flat_map(|n| {
-            [BasePlatform::Build, BasePlatform::Target]
-                .map(|platform| BaseRequirement { name: n.clone(), platform })
+            [BasePlatform::Build, BasePlatform::Target].map(|platform| BaseRequirement {
+                name: n.clone(),
+                platform,
+            })
         })
         .collect();
     let none = BTreeMap::new();
@@ -175,7 +192,11 @@ pub fn secrets_used(spec: &AppSpec, target: &str) -> Result<Vec<SecretUse>> {
     Ok(survey(spec, target)?
         .secrets
         .into_iter()
-        .map(|(id, (required, steps))| SecretUse { id, required, steps: steps.into_iter().collect() })
+        .map(|(id, (required, steps))| SecretUse {
+            id,
+            required,
+            steps: steps.into_iter().collect(),
+        })
         .collect())
 }
 

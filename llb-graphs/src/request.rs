@@ -69,7 +69,10 @@ pub enum ContextSource {
 impl ContextSource {
     /// The usual local build context `context` of session `session_id`.
     pub fn local(session_id: Option<String>) -> Self {
-        ContextSource::Local { name: "context".to_string(), session_id }
+        ContextSource::Local {
+            name: "context".to_string(),
+            session_id,
+        }
     }
 }
 
@@ -120,10 +123,12 @@ impl ResolvedBases {
 
     /// The base `name` for `platform`.
     pub fn get(&self, name: &str, platform: &Platform) -> Result<&ResolvedBase> {
-        self.by_key.get(&(name.to_string(), platform.clone())).ok_or_else(|| GraphError::UnresolvedBase {
-            name: name.to_string(),
-            platform: platform.to_string(),
-        })
+        self.by_key
+            .get(&(name.to_string(), platform.clone()))
+            .ok_or_else(|| GraphError::UnresolvedBase {
+                name: name.to_string(),
+                platform: platform.to_string(),
+            })
     }
 
     /// Iterates over every entry.
@@ -165,7 +170,14 @@ impl ResolvedBases {
                     platform: p.to_string(),
                     reason: e.to_string(),
                 })?;
-                out.insert(req.name.clone(), p.clone(), ResolvedBase { image: image.clone(), config });
+                out.insert(
+                    req.name.clone(),
+                    p.clone(),
+                    ResolvedBase {
+                        image: image.clone(),
+                        config,
+                    },
+                );
             }
         }
         Ok(out)

@@ -48,7 +48,14 @@ const fn t(
     platforms: PlatformPolicy,
     description: &'static str,
 ) -> TargetInfo {
-    TargetInfo { app, graph, name, description, default, platforms }
+    TargetInfo {
+        app,
+        graph,
+        name,
+        description,
+        default,
+        platforms,
+    }
 }
 
 use PlatformPolicy::{ArchIndependent, NativeOnly, Requested};
@@ -98,7 +105,13 @@ pub fn targets_for(graph: Graph) -> impl Iterator<Item = &'static TargetInfo> {
 
 /// Looks a target up; an empty name means the default.
 pub fn find(graph: Graph, name: &str) -> Option<&'static TargetInfo> {
-    targets_for(graph).find(|t| if name.is_empty() { t.default } else { t.name == name })
+    targets_for(graph).find(|t| {
+        if name.is_empty() {
+            t.default
+        } else {
+            t.name == name
+        }
+    })
 }
 
 #[cfg(test)]
@@ -113,7 +126,10 @@ mod tests {
             assert_eq!(defaults.len(), 1, "{g}");
             assert_eq!(defaults[0].name, RELEASE);
             assert_eq!(find(g, "").unwrap().name, RELEASE);
-            assert_eq!(find(g, LOCAL_RUNTIME).unwrap().platforms, PlatformPolicy::NativeOnly);
+            assert_eq!(
+                find(g, LOCAL_RUNTIME).unwrap().platforms,
+                PlatformPolicy::NativeOnly
+            );
             let apps: BTreeSet<_> = targets_for(g).map(|t| t.app).collect();
             assert_eq!(apps.len(), 1, "one app per graph: {apps:?}");
         }

@@ -12,7 +12,9 @@ use llb_graphs::{targets, PlatformPolicy};
 fn platforms(policy: PlatformPolicy) -> Vec<Platform> {
     match policy {
         PlatformPolicy::Requested => vec![Platform::linux_amd64(), Platform::linux_arm64()],
-        PlatformPolicy::NativeOnly | PlatformPolicy::ArchIndependent => vec![Platform::linux_amd64()],
+        PlatformPolicy::NativeOnly | PlatformPolicy::ArchIndependent => {
+            vec![Platform::linux_amd64()]
+        }
     }
 }
 
@@ -23,7 +25,8 @@ fn every_target_on_every_platform() {
         for p in platforms(t.platforms) {
             let img = common::build(t.app, t.name, &p);
             let def = common::marshal(&img, &p);
-            llb::validate(&def).unwrap_or_else(|e| panic!("{} {} {p}: invalid LLB: {e}", t.app, t.name));
+            llb::validate(&def)
+                .unwrap_or_else(|e| panic!("{} {} {p}: invalid LLB: {e}", t.app, t.name));
             let text = format!(
                 "{}\n--- image config ---\n{}\n",
                 llb::dump(&def),

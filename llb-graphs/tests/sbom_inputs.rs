@@ -12,20 +12,34 @@ fn release(app: &str, p: &Platform) -> PlatformImage {
 }
 
 fn dump(state: &llb::State, p: &Platform) -> String {
-    llb::dump(&state.marshal(&MarshalOpts::for_platform(p.clone())).unwrap())
+    llb::dump(
+        &state
+            .marshal(&MarshalOpts::for_platform(p.clone()))
+            .unwrap(),
+    )
 }
 
 #[test]
 fn every_runtime_image_names_its_base_and_dpkg_database() {
     for app in common::APPS {
         let img = release(app, &Platform::linux_arm64());
-        let base = img.sbom.base.as_ref().unwrap_or_else(|| panic!("{app}: no base"));
+        let base = img
+            .sbom
+            .base
+            .as_ref()
+            .unwrap_or_else(|| panic!("{app}: no base"));
         assert!(
-            base.image.repository().ends_with(&format!("/{}", base.name)),
+            base.image
+                .repository()
+                .ends_with(&format!("/{}", base.name)),
             "{app}: {}",
             base.image
         );
-        assert_eq!(img.sbom.image.first(), Some(&ImageContent::DpkgDatabase), "{app}");
+        assert_eq!(
+            img.sbom.image.first(),
+            Some(&ImageContent::DpkgDatabase),
+            "{app}"
+        );
     }
 }
 
@@ -39,7 +53,12 @@ fn the_api_reads_site_packages_and_cargo_metadata_for_the_target() {
         assert!(img.sbom.image.contains(&ImageContent::PythonSitePackages {
             dir: "/opt/patient-risk-python-api/site-packages".to_string()
         }));
-        let [BuildRecord::Cargo { state, metadata, lock }] = img.sbom.records.as_slice() else {
+        let [BuildRecord::Cargo {
+            state,
+            metadata,
+            lock,
+        }] = img.sbom.records.as_slice()
+        else {
             panic!("one cargo record: {:?}", img.sbom.records);
         };
         assert_eq!(
@@ -47,7 +66,10 @@ fn the_api_reads_site_packages_and_cargo_metadata_for_the_target() {
             ("/cargo-metadata.json", "/Cargo.lock")
         );
         let text = dump(state, &p);
-        assert!(text.contains(&format!("--filter-platform {triple}")), "{text}");
+        assert!(
+            text.contains(&format!("--filter-platform {triple}")),
+            "{text}"
+        );
         assert!(
             text.contains("--manifest-path /src/packages/patient-signal-python-rust/Cargo.toml"),
             "{text}"
@@ -65,7 +87,12 @@ fn the_api_reads_site_packages_and_cargo_metadata_for_the_target() {
 fn the_web_reads_the_npm_lock_and_the_operator_its_binary() {
     let p = Platform::linux_amd64();
     let web = release("patient-risk-web", &p);
-    let [BuildRecord::NpmLock { state, lock, workspace }] = web.sbom.records.as_slice() else {
+    let [BuildRecord::NpmLock {
+        state,
+        lock,
+        workspace,
+    }] = web.sbom.records.as_slice()
+    else {
         panic!("one npm record: {:?}", web.sbom.records);
     };
     assert_eq!(
@@ -92,5 +119,7 @@ fn the_web_reads_the_npm_lock_and_the_operator_its_binary() {
 #[test]
 fn debug_artifacts_have_no_base() {
     let wheel = common::build("patient-risk-python-api", "wheel", &Platform::linux_amd64());
-    assert!(wheel.sbom.base.is_none() && wheel.sbom.image.is_empty() && wheel.sbom.records.is_empty());
+    assert!(
+        wheel.sbom.base.is_none() && wheel.sbom.image.is_empty() && wheel.sbom.records.is_empty()
+    );
 }

@@ -11,16 +11,28 @@ use serde_json::Value;
 
 fn exec_ops(img: &llb_graphs::PlatformImage, p: &Platform) -> Vec<Value> {
     let def = common::marshal(img, p);
-    llb::dump_json(&def)["ops"].as_array().unwrap().iter().filter(|o| o["kind"] == "exec").cloned().collect()
+    llb::dump_json(&def)["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "exec")
+        .cloned()
+        .collect()
 }
 
 fn secret_ids(op: &Value) -> BTreeSet<String> {
     let text = op.to_string();
-    ["host_ca_bundle", "uv_index_username", "uv_index_password", "npm_token", "cargo_registry_token"]
-        .into_iter()
-        .filter(|id| text.contains(id))
-        .map(str::to_string)
-        .collect()
+    [
+        "host_ca_bundle",
+        "uv_index_username",
+        "uv_index_password",
+        "npm_token",
+        "cargo_registry_token",
+    ]
+    .into_iter()
+    .filter(|id| text.contains(id))
+    .map(str::to_string)
+    .collect()
 }
 
 #[test]
@@ -29,7 +41,10 @@ fn secrets_used_are_declared_by_the_spec() {
         let s = common::spec(app);
         let declared: BTreeSet<&str> = s.spec.secrets.iter().map(|d| d.id.as_str()).collect();
         let used = llb_graphs::secrets_used(&s.spec, "release").unwrap();
-        assert!(used.iter().any(|u| u.id == "host_ca_bundle"), "{app}: some step reaches a registry");
+        assert!(
+            used.iter().any(|u| u.id == "host_ca_bundle"),
+            "{app}: some step reaches a registry"
+        );
         for u in &used {
             assert!(!u.required, "{app}: {} is optional", u.id);
             assert!(!u.steps.is_empty(), "{app}: {} names its steps", u.id);
@@ -52,11 +67,22 @@ fn only_registry_steps_see_the_host_ca_and_have_network() {
             let name = op["name"].as_str().unwrap_or("").to_string();
             let sandbox = op["op"]["network"].is_null() || op["op"]["network"] == "sandbox";
             if ids.is_empty() {
-                assert!(!sandbox, "{app}: step {name} has network but reaches no registry: {op}");
+                assert!(
+                    !sandbox,
+                    "{app}: step {name} has network but reaches no registry: {op}"
+                );
             } else {
-                assert_eq!(ids, BTreeSet::from(["host_ca_bundle".to_string()]), "{app}: {name}");
+                assert_eq!(
+                    ids,
+                    BTreeSet::from(["host_ca_bundle".to_string()]),
+                    "{app}: {name}"
+                );
                 assert!(sandbox, "{app}: registry step {name} needs the network");
-                assert!(op.to_string().contains("/etc/ssl/certs/ca-certificates.crt"), "{app}: {name}");
+                assert!(
+                    op.to_string()
+                        .contains("/etc/ssl/certs/ca-certificates.crt"),
+                    "{app}: {name}"
+                );
             }
         }
     }
@@ -69,7 +95,10 @@ fn private_indexes_bring_their_secrets_as_env_only_into_their_steps() {
     let args = common::args(&[
         ("BASE_IMAGES", "local"),
         ("UV_INDEX_URL", "https://pypi.internal.example/simple"),
-        ("CARGO_REGISTRY_INDEX", "sparse+https://crates.internal.example/index/"),
+        (
+            "CARGO_REGISTRY_INDEX",
+            "sparse+https://crates.internal.example/index/",
+        ),
     ]);
     let img = common::build_with(&s, "release", &amd, &args).unwrap();
     let mut uv_steps = 0;
@@ -78,34 +107,72 @@ fn private_indexes_bring_their_secrets_as_env_only_into_their_steps() {
         let text = op.to_string();
         if text.contains("uv pip install") || text.contains("uv export") {
             uv_steps += 1;
-            assert!(ids.contains("uv_index_username") && ids.contains("uv_index_password"), "{text}");
-            assert!(!ids.contains("cargo_registry_token"), "uv steps get no cargo token: {text}");
-            assert!(text.contains("secret uv_index_password is missing: build arg UV_INDEX_URL"), "clear error: {text}");
-            assert!(text.contains("/run/patient-risk-secrets"), "credentials go to a tmpfs netrc: {text}");
+            assert!(
+                ids.contains("uv_index_username") && ids.contains("uv_index_password"),
+                "{text}"
+            );
+            assert!(
+                !ids.contains("cargo_registry_token"),
+                "uv steps get no cargo token: {text}"
+            );
+            assert!(
+                text.contains("secret uv_index_password is missing: build arg UV_INDEX_URL"),
+                "clear error: {text}"
+            );
+            assert!(
+                text.contains("/run/patient-risk-secrets"),
+                "credentials go to a tmpfs netrc: {text}"
+            );
             // The private umask covers the secret file only: installed files stay world-readable.
             assert!(text.contains("(umask 077 && printf"), "{text}");
-            assert!(!text.contains("\\numask 077\\n"), "no step-wide umask: {text}");
+            assert!(
+                !text.contains("\\numask 077\\n"),
+                "no step-wide umask: {text}"
+            );
         } else if text.contains("maturin build") || text.contains("cargo fetch") {
-            assert!(ids.contains("cargo_registry_token") && !ids.contains("uv_index_password"), "{text}");
+            assert!(
+                ids.contains("cargo_registry_token") && !ids.contains("uv_index_password"),
+                "{text}"
+            );
             assert!(text.contains("CARGO_REGISTRIES_PRIVATE_INDEX"), "{text}");
         } else {
-            assert!(ids.is_empty() || ids == BTreeSet::from(["host_ca_bundle".to_string()]), "{text}");
+            assert!(
+                ids.is_empty() || ids == BTreeSet::from(["host_ca_bundle".to_string()]),
+                "{text}"
+            );
         }
     }
     assert_eq!(uv_steps, 2);
 
     let web = common::spec("patient-risk-web");
-    let args = common::args(&[("BASE_IMAGES", "local"), ("NPM_REGISTRY_URL", "https://npm.internal.example/repo/")]);
+    let args = common::args(&[
+        ("BASE_IMAGES", "local"),
+        ("NPM_REGISTRY_URL", "https://npm.internal.example/repo/"),
+    ]);
     let img = common::build_with(&web, "release", &amd, &args).unwrap();
-    let npm: Vec<Value> = exec_ops(&img, &amd).into_iter().filter(|o| secret_ids(o).contains("npm_token")).collect();
+    let npm: Vec<Value> = exec_ops(&img, &amd)
+        .into_iter()
+        .filter(|o| secret_ids(o).contains("npm_token"))
+        .collect();
     assert_eq!(npm.len(), 1, "only npm ci gets the npm token");
     let text = npm[0].to_string();
-    assert!(text.contains("npm ci") && text.contains("_authToken=${NPM_TOKEN}"), "{text}");
+    assert!(
+        text.contains("npm ci") && text.contains("_authToken=${NPM_TOKEN}"),
+        "{text}"
+    );
 
-    let e = common::build_with(&web, "release", &amd, &common::args(&[("NPM_REGISTRY_URL", "https://u:p@npm.example/")]))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("NPM_REGISTRY_URL") && e.contains("secrets"), "{e}");
+    let e = common::build_with(
+        &web,
+        "release",
+        &amd,
+        &common::args(&[("NPM_REGISTRY_URL", "https://u:p@npm.example/")]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("NPM_REGISTRY_URL") && e.contains("secrets"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -114,7 +181,11 @@ fn unconfigured_private_indexes_add_no_secret() {
     for app in common::APPS {
         for op in exec_ops(&common::build(app, "release", &amd), &amd) {
             let ids = secret_ids(&op);
-            assert!(ids.iter().all(|i| i == "host_ca_bundle"), "{app}: {ids:?} in {}", op["name"]);
+            assert!(
+                ids.iter().all(|i| i == "host_ca_bundle"),
+                "{app}: {ids:?} in {}",
+                op["name"]
+            );
         }
     }
 }
@@ -123,11 +194,19 @@ fn unconfigured_private_indexes_add_no_secret() {
 fn caches_are_namespaced_and_listed() {
     let s = common::spec("patient-risk-python-api");
     let ids = llb_graphs::cache_ids(&s.spec, "release").unwrap();
-    for want in ["patient-risk/cargo-registry", "patient-risk/zig", "patient-risk/uv", "patient-risk/cargo-target-aarch64-unknown-linux-gnu"] {
+    for want in [
+        "patient-risk/cargo-registry",
+        "patient-risk/zig",
+        "patient-risk/uv",
+        "patient-risk/cargo-target-aarch64-unknown-linux-gnu",
+    ] {
         assert!(ids.iter().any(|i| i == want), "{want} in {ids:?}");
     }
     let amd = Platform::linux_amd64();
-    let args = common::args(&[("BASE_IMAGES", "local"), ("BUILDKIT_CACHE_MOUNT_NS", "ci-7")]);
+    let args = common::args(&[
+        ("BASE_IMAGES", "local"),
+        ("BUILDKIT_CACHE_MOUNT_NS", "ci-7"),
+    ]);
     let img = common::build_with(&s, "wheel", &amd, &args).unwrap();
     let dump = llb::dump(&common::marshal(&img, &amd));
     assert!(dump.contains("cache id=ci-7/patient-risk/zig"), "{dump}");
@@ -138,11 +217,23 @@ fn required_bases_match_the_platform_roles() {
     use llb_graphs::BasePlatform::{Build, Target};
     let s = common::spec("patient-risk-python-api");
     let bases: Vec<(String, llb_graphs::BasePlatform)> =
-        llb_graphs::required_bases(&s.spec, "release").unwrap().into_iter().map(|b| (b.name, b.platform)).collect();
+        llb_graphs::required_bases(&s.spec, "release")
+            .unwrap()
+            .into_iter()
+            .map(|b| (b.name, b.platform))
+            .collect();
     assert_eq!(
         bases,
-        vec![("python-builder".into(), Build), ("python-runtime".into(), Target), ("rust-builder".into(), Build)]
+        vec![
+            ("python-builder".into(), Build),
+            ("python-runtime".into(), Target),
+            ("rust-builder".into(), Build)
+        ]
     );
     let wheel = llb_graphs::required_bases(&s.spec, "wheel").unwrap();
-    assert_eq!(wheel.len(), 1, "the wheel target needs only the rust builder: {wheel:?}");
+    assert_eq!(
+        wheel.len(),
+        1,
+        "the wheel target needs only the rust builder: {wheel:?}"
+    );
 }

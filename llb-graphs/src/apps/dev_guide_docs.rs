@@ -27,7 +27,10 @@ fn site_name(app_dir: &str, config: &str) -> Option<String> {
     if dir == app_dir {
         Some("guide".to_string())
     } else {
-        dir.rsplit('/').next().filter(|n| !n.is_empty()).map(str::to_string)
+        dir.rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
     }
 }
 
@@ -74,16 +77,24 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         .add(
             "server config to /etc/nginx/conf.d/default.conf",
             FileOps::new().copy(
-                ctx.copy(&conf, &format!("/{app_dir}/nginx/default.conf"), "/etc/nginx/conf.d/default.conf")
-                    .chown(root.clone())
-                    .chmod(0o644)?,
+                ctx.copy(
+                    &conf,
+                    &format!("/{app_dir}/nginx/default.conf"),
+                    "/etc/nginx/conf.d/default.conf",
+                )
+                .chown(root.clone())
+                .chmod(0o644)?,
             ),
         )?
         .add(
             &format!("sites to {HTML}"),
             FileOps::new()
                 .rm(Rm::new(format!("{HTML}/index.html")).allow_not_found(true))
-                .copy(ctx.copy(&site, "/", HTML).dir_copy_contents(true).chown(root)),
+                .copy(
+                    ctx.copy(&site, "/", HTML)
+                        .dir_copy_contents(true)
+                        .chown(root),
+                ),
         )?
         .volume("/tmp")
         .user(&rt.user_spec())
@@ -99,8 +110,14 @@ mod tests {
     #[test]
     fn site_names() {
         let app = "apps/dev-guide-docs";
-        assert_eq!(site_name(app, "apps/dev-guide-docs/mkdocs.yml").as_deref(), Some("guide"));
-        assert_eq!(site_name(app, "apps/dev-guide-docs/handoff/mkdocs.yml").as_deref(), Some("handoff"));
+        assert_eq!(
+            site_name(app, "apps/dev-guide-docs/mkdocs.yml").as_deref(),
+            Some("guide")
+        );
+        assert_eq!(
+            site_name(app, "apps/dev-guide-docs/handoff/mkdocs.yml").as_deref(),
+            Some("handoff")
+        );
         assert_eq!(site_name(app, "mkdocs.yml"), None);
     }
 }

@@ -29,14 +29,19 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &TargetInfo) -> Result<PlatformImage>
 fn settings_mismatch(ctx: &Ctx<'_>) -> GraphError {
     GraphError::Spec {
         spec_file: ctx.req.spec_file.to_string(),
-        reason: format!("the [build] table does not match graph = \"{}\"", ctx.req.spec.graph),
+        reason: format!(
+            "the [build] table does not match graph = \"{}\"",
+            ctx.req.spec.graph
+        ),
     }
 }
 
 /// A build arg that is pasted into a command line must be a plain token.
 fn plain_arg<'a>(ctx: &'a Ctx<'_>, name: &str) -> Result<&'a str> {
     let v = ctx.arg(name);
-    if v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-' | '/')) {
+    if v.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-' | '/'))
+    {
         Ok(v)
     } else {
         Err(GraphError::InvalidBuildArg {

@@ -29,20 +29,36 @@ const MODULE: &str = "patient_risk_api";
 
 pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
     let spec = ctx.req.spec;
-    let GraphSettings::PythonApi { wheel, smoke_imports } = &spec.build else {
+    let GraphSettings::PythonApi {
+        wheel,
+        smoke_imports,
+    } = &spec.build
+    else {
         return Err(settings_mismatch(ctx));
     };
-    let others: Vec<String> = spec.packages.iter().filter(|p| *p != wheel).cloned().collect();
+    let others: Vec<String> = spec
+        .packages
+        .iter()
+        .filter(|p| *p != wheel)
+        .cloned()
+        .collect();
 
     // build: the native wheel for the target platform, cross-compiled on the build platform.
-    let krate = WheelCrate { path: wheel.clone(), other_packages: others.clone() };
+    let krate = WheelCrate {
+        path: wheel.clone(),
+        other_packages: others.clone(),
+    };
     let native = manylinux_wheel(ctx, &krate)?;
     if target == "wheel" {
         return Ok(ctx.artifact(native));
     }
 
     // deps: locked requirements + pure-Python wheels, then the target's site-packages.
-    let project = UvProject { root: spec.app_dir(), members: others, manifest_only: vec![wheel.clone()] };
+    let project = UvProject {
+        root: spec.app_dir(),
+        members: others,
+        manifest_only: vec![wheel.clone()],
+    };
     let wheels = python_wheels(ctx, &project)?;
     let site = uv_site_packages(ctx, &wheels, &native)?;
     if target == "site-packages" {
@@ -89,6 +105,16 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         image = image.env("PATIENT_RISK_MIGRATE_ON_START", "true")?;
     }
     // One check: the wheel's modules (spec) and the app with all its dependencies import.
-    let imports = smoke_imports.iter().cloned().chain([format!("{MODULE}.app")]).collect::<Vec<_>>().join(", ");
-    image.smoke(&format!("import {imports}"), &["python3", "-c", &format!("import {imports}")])?.finish()
+    let imports = smoke_imports
+        .iter()
+        .cloned()
+        .chain([format!("{MODULE}.app")])
+        .collect::<Vec<_>>()
+        .join(", ");
+    image
+        .smoke(
+            &format!("import {imports}"),
+            &["python3", "-c", &format!("import {imports}")],
+        )?
+        .finish()
 }

@@ -40,7 +40,10 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
             package: npm_workspace.clone(),
             dir: app_dir.clone(),
             sources,
-            env: vec![("VITE_API_BASE".to_string(), ctx.arg("API_BASE_PATH").to_string())],
+            env: vec![(
+                "VITE_API_BASE".to_string(),
+                ctx.arg("API_BASE_PATH").to_string(),
+            )],
             spec_key: "build.npm-workspace".to_string(),
         },
     )?;
@@ -58,12 +61,28 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
             &format!("copy nginx template and start.sh to {HOME}"),
             FileOps::new()
                 .mkdir(ctx.mkdir(HOME, 0o755)?)
-                .copy(ctx.copy(&nginx_files, &format!("/{app_dir}/nginx/"), &format!("{HOME}/")).dir_copy_contents(true).chown(root.clone()))
-                .copy(ctx.copy(&nginx_files, &format!("/{app_dir}/nginx/start.sh"), &start).chown(root.clone()).chmod(0o755)?),
+                .copy(
+                    ctx.copy(
+                        &nginx_files,
+                        &format!("/{app_dir}/nginx/"),
+                        &format!("{HOME}/"),
+                    )
+                    .dir_copy_contents(true)
+                    .chown(root.clone()),
+                )
+                .copy(
+                    ctx.copy(&nginx_files, &format!("/{app_dir}/nginx/start.sh"), &start)
+                        .chown(root.clone())
+                        .chmod(0o755)?,
+                ),
         )?
         .add(
             &format!("copy the bundle to {HOME}/html"),
-            FileOps::new().copy(ctx.copy(&bundle, "/", &format!("{HOME}/html")).dir_copy_contents(true).chown(root)),
+            FileOps::new().copy(
+                ctx.copy(&bundle, "/", &format!("{HOME}/html"))
+                    .dir_copy_contents(true)
+                    .chown(root),
+            ),
         )?
         .env("PATIENT_RISK_WEB_ROOT", &format!("{HOME}/html"))?
         .env("PATIENT_RISK_WEB_LISTEN", &rt.port.to_string())?

@@ -23,7 +23,12 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
     let GraphSettings::GoOperator { main_package } = &spec.build else {
         return Err(settings_mismatch(ctx));
     };
-    let binary = main_package.trim_end_matches('/').rsplit('/').next().unwrap_or(&spec.app).to_string();
+    let binary = main_package
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(&spec.app)
+        .to_string();
 
     // build: one static binary per target platform, compiled on the build platform.
     let main = GoMain {
@@ -45,7 +50,11 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
     RuntimeImage::new(ctx, "static-runtime")?
         .add(
             &format!("copy {binary} to {path}"),
-            FileOps::new().copy(ctx.copy(&bin, &format!("/{binary}"), &path).chown(Chown::ids(0, 0)).chmod(0o755)?),
+            FileOps::new().copy(
+                ctx.copy(&bin, &format!("/{binary}"), &path)
+                    .chown(Chown::ids(0, 0))
+                    .chmod(0o755)?,
+            ),
         )?
         .user(&rt.user_spec())
         .workdir("/")

@@ -37,9 +37,13 @@ pub(crate) struct GoMain {
 /// Builds `main` for the target platform; the result holds `/<binary>`.
 pub(crate) fn go_binary(ctx: &Ctx<'_>, main: &GoMain) -> Result<State> {
     let go = ctx.toolchain(Toolchain::Go)?;
-    let dirs: Vec<&String> = std::iter::once(&main.module_dir).chain(&main.local_modules).collect();
-    let manifests: Vec<String> =
-        dirs.iter().flat_map(|d| [format!("{d}/go.mod"), format!("{d}/go.sum")]).collect();
+    let dirs: Vec<&String> = std::iter::once(&main.module_dir)
+        .chain(&main.local_modules)
+        .collect();
+    let manifests: Vec<String> = dirs
+        .iter()
+        .flat_map(|d| [format!("{d}/go.mod"), format!("{d}/go.sum")])
+        .collect();
     let sources: Vec<String> = dirs.iter().map(|d| d.to_string()).collect();
     let manifests = ctx.context("go-modules", &manifests)?;
     let sources = ctx.context("go-sources", &sources)?;
@@ -56,24 +60,31 @@ pub(crate) fn go_binary(ctx: &Ctx<'_>, main: &GoMain) -> Result<State> {
 
     let target = ctx.target_platform();
     let ldflags = format!("-s -w -buildid= -X main.version={}", main.version);
-    let build = go_env(Step::new(ctx.name_for_target(&format!("go build {}", main.main_package))))
-        .reaches(Registry::GoProxy)
-        .at(&main.spec_key)
-        .mount(Mount::bind_ro("/src", &sources)?)
-        .mount(Mount::bind_ro("/run/go-modules", &modules)?)
-        .mount(Mount::bind_rw("/out", &State::scratch())?)
-        .cache(Cache::GoBuild)
-        .env("GOOS", target.os())
-        .env("GOARCH", target.architecture())
-        .env("CGO_ENABLED", "0")
-        .env("GOFLAGS", "-mod=readonly -trimpath")
-        .cwd(format!("/src/{}", main.module_dir))
-        .sh(format!("go build -ldflags '{ldflags}' -o /out/{} {}", main.binary, main.main_package))
-        .sh(elf_check(&format!("/out/{}", main.binary), target));
+    let build = go_env(Step::new(
+        ctx.name_for_target(&format!("go build {}", main.main_package)),
+    ))
+    .reaches(Registry::GoProxy)
+    .at(&main.spec_key)
+    .mount(Mount::bind_ro("/src", &sources)?)
+    .mount(Mount::bind_ro("/run/go-modules", &modules)?)
+    .mount(Mount::bind_rw("/out", &State::scratch())?)
+    .cache(Cache::GoBuild)
+    .env("GOOS", target.os())
+    .env("GOARCH", target.architecture())
+    .env("CGO_ENABLED", "0")
+    .env("GOFLAGS", "-mod=readonly -trimpath")
+    .cwd(format!("/src/{}", main.module_dir))
+    .sh(format!(
+        "go build -ldflags '{ldflags}' -o /out/{} {}",
+        main.binary, main.main_package
+    ))
+    .sh(elf_check(&format!("/out/{}", main.binary), target));
     Ok(ctx.run(go.state(), build)?.mount_output("/out")?)
 }
 
 /// What every Go step shares: the module cache, the local toolchain only, no go.work.
 fn go_env(step: Step) -> Step {
-    step.cache(Cache::GoModules).env("GOTOOLCHAIN", "local").env("GOWORK", "off")
+    step.cache(Cache::GoModules)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOWORK", "off")
 }

@@ -51,14 +51,17 @@ pub(crate) struct WheelCrate {
 /// Builds the wheel for the target platform; the result holds `/<name>.whl`.
 pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State> {
     let target = ctx.target_platform();
-    let (triple, wheel_arch) = rust_target(target).ok_or_else(|| GraphError::UnsupportedPlatform {
-        app: ctx.app().to_string(),
-        requested: target.to_string(),
-        allowed: "linux/amd64, linux/arm64 (the manylinux wheel targets)".to_string(),
-        spec_file: ctx.req.spec_file.to_string(),
-    })?;
+    let (triple, wheel_arch) =
+        rust_target(target).ok_or_else(|| GraphError::UnsupportedPlatform {
+            app: ctx.app().to_string(),
+            requested: target.to_string(),
+            allowed: "linux/amd64, linux/arm64 (the manylinux wheel targets)".to_string(),
+            spec_file: ctx.req.spec_file.to_string(),
+        })?;
     let rust = ctx.toolchain(Toolchain::Rust)?;
-    let cargo_home = rust.image_env("CARGO_HOME").unwrap_or_else(|| "/root/.cargo".to_string());
+    let cargo_home = rust
+        .image_env("CARGO_HOME")
+        .unwrap_or_else(|| "/root/.cargo".to_string());
 
     let workspace = wheel_workspace(ctx, krate)?;
 
@@ -99,8 +102,14 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
 /// `cargo metadata` step reads the same state (identical ops: one build).
 pub(crate) fn wheel_workspace(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State> {
     let rust = ctx.toolchain(Toolchain::Rust)?;
-    let cargo_home = rust.image_env("CARGO_HOME").unwrap_or_else(|| "/root/.cargo".to_string());
-    let mut paths = vec!["Cargo.toml".to_string(), "Cargo.lock".to_string(), krate.path.clone()];
+    let cargo_home = rust
+        .image_env("CARGO_HOME")
+        .unwrap_or_else(|| "/root/.cargo".to_string());
+    let mut paths = vec![
+        "Cargo.toml".to_string(),
+        "Cargo.lock".to_string(),
+        krate.path.clone(),
+    ];
     for p in &krate.other_packages {
         paths.push(format!("{p}/Cargo.toml"));
         paths.push(format!("{p}/**/*.rs"));
@@ -119,8 +128,12 @@ open("Cargo.toml", "w").write(t)'"#;
         .at("build.wheel")
         .mount(Mount::bind_ro("/src", &sources)?)
         .mount(Mount::bind_rw("/out", &State::scratch())?)
-        .cache(Cache::CargoRegistry { cargo_home: cargo_home.clone() })
-        .cache(Cache::CargoGit { cargo_home: cargo_home.clone() })
+        .cache(Cache::CargoRegistry {
+            cargo_home: cargo_home.clone(),
+        })
+        .cache(Cache::CargoGit {
+            cargo_home: cargo_home.clone(),
+        })
         .sh(rust.require_tools(&["cargo", "python3", "maturin", "auditwheel"]))
         .sh("cp -a /src/. /out/")
         .cwd("/out")

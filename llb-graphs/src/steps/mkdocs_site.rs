@@ -32,7 +32,10 @@ const VENV: &str = "/opt/mkdocs";
 /// Builds the sites; the result holds the portal at `/` and each site under `/<name>/`.
 pub(crate) fn mkdocs_site(ctx: &Ctx<'_>, sites: &Sites) -> Result<State> {
     let py = ctx.toolchain(Toolchain::Python)?;
-    let requirements = ctx.context("mkdocs-requirements", std::slice::from_ref(&sites.requirements))?;
+    let requirements = ctx.context(
+        "mkdocs-requirements",
+        std::slice::from_ref(&sites.requirements),
+    )?;
     let install = Step::new(ctx.name("mkdocs toolchain (uv pip install --require-hashes)"))
         .reaches(Registry::PyPi)
         .mount(Mount::bind_ro("/src", &requirements)?)
@@ -54,7 +57,9 @@ pub(crate) fn mkdocs_site(ctx: &Ctx<'_>, sites: &Sites) -> Result<State> {
         .cwd("/src")
         .sh(format!("cp -a /src/{}/. /out/", sites.portal));
     for (name, config) in &sites.configs {
-        build = build.sh(format!("{VENV}/bin/mkdocs build --config-file /src/{config} --site-dir /out/{name}"));
+        build = build.sh(format!(
+            "{VENV}/bin/mkdocs build --config-file /src/{config} --site-dir /out/{name}"
+        ));
     }
     build = build.sh("test -f /out/index.html");
     if let Some(t) = ctx.req.source_date_epoch {

@@ -40,7 +40,11 @@ pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<State> {
     let node = ctx.toolchain(Toolchain::Node)?;
     let manifests = ctx.context(
         "npm-manifests",
-        &["package.json".to_string(), "package-lock.json".to_string(), "**/package.json".to_string()],
+        &[
+            "package.json".to_string(),
+            "package-lock.json".to_string(),
+            "**/package.json".to_string(),
+        ],
     )?;
     let sources = ctx.context("web-sources", &ws.sources)?;
 

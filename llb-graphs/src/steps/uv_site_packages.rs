@@ -42,7 +42,12 @@ pub(crate) fn python_wheels(ctx: &Ctx<'_>, project: &UvProject) -> Result<State>
     let py = ctx.toolchain(Toolchain::Python)?;
     let mut paths = vec![project.root.clone()];
     paths.extend(project.members.iter().cloned());
-    paths.extend(project.manifest_only.iter().map(|p| format!("{p}/pyproject.toml")));
+    paths.extend(
+        project
+            .manifest_only
+            .iter()
+            .map(|p| format!("{p}/pyproject.toml")),
+    );
     let sources = ctx.context("python-sources", &paths)?;
     let step = Step::new(ctx.name("uv export + build pure-Python wheels"))
         .reaches(Registry::PyPi)
@@ -68,7 +73,11 @@ pub(crate) fn python_wheels(ctx: &Ctx<'_>, project: &UvProject) -> Result<State>
 }
 
 /// site-packages for the target platform, in `/site-packages`.
-pub(crate) fn uv_site_packages(ctx: &Ctx<'_>, python_wheels: &State, native_wheel: &State) -> Result<State> {
+pub(crate) fn uv_site_packages(
+    ctx: &Ctx<'_>,
+    python_wheels: &State,
+    native_wheel: &State,
+) -> Result<State> {
     let target = ctx.target_platform();
     let arch = match target.architecture() {
         "amd64" => "x86_64",
@@ -96,7 +105,9 @@ pub(crate) fn uv_site_packages(ctx: &Ctx<'_>, python_wheels: &State, native_whee
         .env("UV_PYTHON_DOWNLOADS", "never")
         .env("UV_NO_PROGRESS", "1")
         .env("UV_LINK_MODE", "copy")
-        .sh(format!("{install} --only-binary :all: --require-hashes -r /in/python/requirements.txt"))
+        .sh(format!(
+            "{install} --only-binary :all: --require-hashes -r /in/python/requirements.txt"
+        ))
         .sh(format!("{install} /in/python/*.whl /in/native/*.whl"))
         .sh("rm -rf /out/site-packages/bin");
     if let Some(t) = ctx.req.source_date_epoch {

@@ -39,12 +39,30 @@ impl Cache {
     fn parts(&self) -> (String, String, Option<&'static str>, CacheSharing) {
         use CacheSharing::{Locked, Shared};
         match self {
-            Cache::GoModules => ("go-modules".into(), "/var/cache/patient-risk/go-mod".into(), Some("GOMODCACHE"), Shared),
-            Cache::GoBuild => ("go-build".into(), "/var/cache/patient-risk/go-build".into(), Some("GOCACHE"), Shared),
-            Cache::CargoRegistry { cargo_home } => {
-                ("cargo-registry".into(), format!("{cargo_home}/registry"), None, Shared)
-            }
-            Cache::CargoGit { cargo_home } => ("cargo-git".into(), format!("{cargo_home}/git"), None, Shared),
+            Cache::GoModules => (
+                "go-modules".into(),
+                "/var/cache/patient-risk/go-mod".into(),
+                Some("GOMODCACHE"),
+                Shared,
+            ),
+            Cache::GoBuild => (
+                "go-build".into(),
+                "/var/cache/patient-risk/go-build".into(),
+                Some("GOCACHE"),
+                Shared,
+            ),
+            Cache::CargoRegistry { cargo_home } => (
+                "cargo-registry".into(),
+                format!("{cargo_home}/registry"),
+                None,
+                Shared,
+            ),
+            Cache::CargoGit { cargo_home } => (
+                "cargo-git".into(),
+                format!("{cargo_home}/git"),
+                None,
+                Shared,
+            ),
             // One target dir per triple, locked: two cargo runs on one target dir
             // would only wait for each other's file lock anyway.
             Cache::CargoTarget { triple } => (
@@ -53,9 +71,24 @@ impl Cache {
                 Some("CARGO_TARGET_DIR"),
                 Locked,
             ),
-            Cache::Zig => ("zig".into(), "/var/cache/patient-risk/zig".into(), Some("ZIG_GLOBAL_CACHE_DIR"), Shared),
-            Cache::Npm => ("npm".into(), "/var/cache/patient-risk/npm".into(), Some("npm_config_cache"), Shared),
-            Cache::Uv => ("uv".into(), "/var/cache/patient-risk/uv".into(), Some("UV_CACHE_DIR"), Shared),
+            Cache::Zig => (
+                "zig".into(),
+                "/var/cache/patient-risk/zig".into(),
+                Some("ZIG_GLOBAL_CACHE_DIR"),
+                Shared,
+            ),
+            Cache::Npm => (
+                "npm".into(),
+                "/var/cache/patient-risk/npm".into(),
+                Some("npm_config_cache"),
+                Shared,
+            ),
+            Cache::Uv => (
+                "uv".into(),
+                "/var/cache/patient-risk/uv".into(),
+                Some("UV_CACHE_DIR"),
+                Shared,
+            ),
         }
     }
 
@@ -67,7 +100,12 @@ impl Cache {
 
     /// The full cache id for this build (namespace applied).
     pub(crate) fn id(&self, ctx: &Ctx<'_>) -> String {
-        let ns = ctx.req.build_args.get(CACHE_NS_ARG).map(|s| s.trim_matches('/')).unwrap_or("");
+        let ns = ctx
+            .req
+            .build_args
+            .get(CACHE_NS_ARG)
+            .map(|s| s.trim_matches('/'))
+            .unwrap_or("");
         let base = format!("patient-risk/{}", self.parts().0);
         if ns.is_empty() {
             base
@@ -81,6 +119,8 @@ impl Cache {
         let (_, path, _, sharing) = self.parts();
         let id = self.id(ctx);
         ctx.record_cache(&id);
-        Ok(Mount::cache(&path, CacheId::new(id)?)?.sharing(sharing).into())
+        Ok(Mount::cache(&path, CacheId::new(id)?)?
+            .sharing(sharing)
+            .into())
     }
 }

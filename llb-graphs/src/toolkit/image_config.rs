@@ -35,7 +35,11 @@ const NS: u64 = 1_000_000_000;
 
 impl ImageConfig {
     /// Starts from a base image's config for `platform`.
-    pub(crate) fn from_base(base: &Value, platform: &Platform, source_date_epoch: Option<i64>) -> Self {
+    pub(crate) fn from_base(
+        base: &Value,
+        platform: &Platform,
+        source_date_epoch: Option<i64>,
+    ) -> Self {
         let mut doc = base.as_object().cloned().unwrap_or_default();
         let history = match doc.remove("history") {
             Some(Value::Array(h)) => h,
@@ -54,11 +58,18 @@ impl ImageConfig {
         if !doc.get("config").is_some_and(Value::is_object) {
             doc.insert("config".into(), json!({}));
         }
-        Self { doc, history, created: source_date_epoch.map(rfc3339) }
+        Self {
+            doc,
+            history,
+            created: source_date_epoch.map(rfc3339),
+        }
     }
 
     fn config(&mut self) -> &mut Map<String, Value> {
-        self.doc.get_mut("config").and_then(Value::as_object_mut).expect("config is an object (from_base)")
+        self.doc
+            .get_mut("config")
+            .and_then(Value::as_object_mut)
+            .expect("config is an object (from_base)")
     }
 
     /// Sets (or replaces) an env var.
@@ -71,7 +82,10 @@ impl ImageConfig {
         let list = env.as_array_mut().expect("array");
         let entry = format!("{key}={value}");
         let prefix = format!("{key}=");
-        match list.iter_mut().find(|v| v.as_str().is_some_and(|s| s.starts_with(&prefix))) {
+        match list
+            .iter_mut()
+            .find(|v| v.as_str().is_some_and(|s| s.starts_with(&prefix)))
+        {
             Some(slot) => *slot = entry.into(),
             None => list.push(entry.into()),
         }
@@ -157,7 +171,10 @@ impl ImageConfig {
         if let Some(c) = &self.created {
             h.insert("created".into(), c.clone().into());
         }
-        h.insert("created_by".into(), format!("{CREATED_BY_PREFIX} {created_by}").into());
+        h.insert(
+            "created_by".into(),
+            format!("{CREATED_BY_PREFIX} {created_by}").into(),
+        );
         h.insert("comment".into(), "llb-graphs".into());
         if empty_layer {
             h.insert("empty_layer".into(), true.into());
@@ -170,8 +187,11 @@ impl ImageConfig {
         if let Some(c) = &self.created {
             self.doc.insert("created".into(), c.clone().into());
         }
-        self.doc.insert("history".into(), Value::Array(self.history));
-        self.doc.entry("rootfs").or_insert_with(|| json!({"type": "layers", "diff_ids": []}));
+        self.doc
+            .insert("history".into(), Value::Array(self.history));
+        self.doc
+            .entry("rootfs")
+            .or_insert_with(|| json!({"type": "layers", "diff_ids": []}));
         Value::Object(self.doc)
     }
 }
@@ -191,7 +211,12 @@ pub(crate) fn rfc3339(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
@@ -227,8 +252,14 @@ mod tests {
         let v = c.finish();
         assert_eq!(v["architecture"], "arm64");
         assert_eq!(v["created"], "1970-01-01T00:00:00Z");
-        assert_eq!(v["config"]["Env"], json!(["PATH=/opt/bin:/usr/bin", "LANG=C.UTF-8", "APP=x"]));
-        assert!(v["config"].get("Cmd").is_none(), "entrypoint clears inherited Cmd");
+        assert_eq!(
+            v["config"]["Env"],
+            json!(["PATH=/opt/bin:/usr/bin", "LANG=C.UTF-8", "APP=x"])
+        );
+        assert!(
+            v["config"].get("Cmd").is_none(),
+            "entrypoint clears inherited Cmd"
+        );
         assert_eq!(v["config"]["ExposedPorts"], json!({"8080/tcp": {}}));
         assert_eq!(v["config"]["Labels"], json!({"base": "1", "k": "v"}));
         let h = v["history"].as_array().unwrap();

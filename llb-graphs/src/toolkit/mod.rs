@@ -61,7 +61,11 @@ impl<'r> Ctx<'r> {
     pub(crate) fn new(req: &'r BuildRequest<'r>) -> Self {
         Self {
             args: req.spec.resolve_build_args(req.build_args),
-            source_map: SourceMap::new(req.spec_file, "Dockerfile", req.spec_text.as_bytes().to_vec()),
+            source_map: SourceMap::new(
+                req.spec_file,
+                "Dockerfile",
+                req.spec_text.as_bytes().to_vec(),
+            ),
             ledger: RefCell::new(Ledger::default()),
             req,
         }
@@ -101,7 +105,12 @@ impl<'r> Ctx<'r> {
     pub(crate) fn registry_arg(&self, name: &str) -> &str {
         match self.args.get(name) {
             Some(v) => v,
-            None => self.req.build_args.get(name).map(String::as_str).unwrap_or(""),
+            None => self
+                .req
+                .build_args
+                .get(name)
+                .map(String::as_str)
+                .unwrap_or(""),
         }
     }
 
@@ -133,7 +142,10 @@ impl<'r> Ctx<'r> {
     /// Opens a catalog base on the build or the target platform, pinned as resolved.
     pub(crate) fn base(&self, name: &str, on: BasePlatform) -> Result<Base> {
         catalog::catalog().get(name)?;
-        self.ledger.borrow_mut().bases.insert(BaseRequirement { name: name.to_string(), platform: on });
+        self.ledger.borrow_mut().bases.insert(BaseRequirement {
+            name: name.to_string(),
+            platform: on,
+        });
         let platform = match on {
             BasePlatform::Build => self.req.build_platform.clone(),
             BasePlatform::Target => self.req.target_platform.clone(),
@@ -144,21 +156,33 @@ impl<'r> Ctx<'r> {
             platform: platform.to_string(),
             reason,
         };
-        let config: serde_json::Value = serde_json::from_slice(&resolved.config).map_err(|e| bad(e.to_string()))?;
+        let config: serde_json::Value =
+            serde_json::from_slice(&resolved.config).map_err(|e| bad(e.to_string()))?;
         if !config.is_object() {
             return Err(bad("expected a JSON object".to_string()));
         }
-        let opts = ImageOpts { platform: Some(platform.clone()), ..ImageOpts::default() };
+        let opts = ImageOpts {
+            platform: Some(platform.clone()),
+            ..ImageOpts::default()
+        };
         let state = State::image_with(resolved.image.clone(), opts)
             .with_image_config(&resolved.config)
             .map_err(|e| bad(e.to_string()))?
             .with_custom_name(format!("[base] {name} ({platform})"));
-        Ok(Base { name: name.to_string(), image: resolved.image.clone(), state, config })
+        Ok(Base {
+            name: name.to_string(),
+            image: resolved.image.clone(),
+            state,
+            config,
+        })
     }
 
     pub(crate) fn record_secret(&self, id: &str, required: bool, step: &str) {
         let mut l = self.ledger.borrow_mut();
-        let entry = l.secrets.entry(id.to_string()).or_insert((false, BTreeSet::new()));
+        let entry = l
+            .secrets
+            .entry(id.to_string())
+            .or_insert((false, BTreeSet::new()));
         entry.0 |= required;
         entry.1.insert(step.to_string());
     }

@@ -28,7 +28,6 @@ pub(crate) const HOST_CA_PATH: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// tmpfs for config files made from secrets inside a step.
 pub(crate) const SECRET_TMPFS: &str = "/run/patient-risk-secrets";
 
-
 /// The registries steps reach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Registry {
@@ -88,7 +87,8 @@ impl Access {
             });
         }
         ctx.record_secret(id, false, step);
-        self.secret_env.push(SecretEnv::new(SecretId::new(id)?, var)?.optional());
+        self.secret_env
+            .push(SecretEnv::new(SecretId::new(id)?, var)?.optional());
         Ok(())
     }
 
@@ -126,10 +126,17 @@ fn split_url(arg: &str, url: &str) -> Result<(String, String)> {
         .or_else(|| url.strip_prefix("http://"))
         .ok_or_else(|| bad("must start with https:// (or http://)"))?;
     if rest.contains('@') {
-        return Err(bad("must not contain credentials: pass them as BuildKit secrets"));
+        return Err(bad(
+            "must not contain credentials: pass them as BuildKit secrets",
+        ));
     }
-    if rest.chars().any(|c| c.is_whitespace() || matches!(c, '\'' | '"' | '\\' | '$' | '`')) {
-        return Err(bad("must not contain whitespace, quotes, '$', '`' or backslashes"));
+    if rest
+        .chars()
+        .any(|c| c.is_whitespace() || matches!(c, '\'' | '"' | '\\' | '$' | '`'))
+    {
+        return Err(bad(
+            "must not contain whitespace, quotes, '$', '`' or backslashes",
+        ));
     }
     let host_port = rest.split('/').next().unwrap_or("");
     let host = host_port.split(':').next().unwrap_or("");
@@ -159,7 +166,12 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
         });
     }
     ctx.record_secret(HOST_CA_SECRET, false, step);
-    a.mounts.push(Mount::secret_at(HOST_CA_PATH, SecretId::new(HOST_CA_SECRET)?)?.mode(0o444)?.optional().into());
+    a.mounts.push(
+        Mount::secret_at(HOST_CA_PATH, SecretId::new(HOST_CA_SECRET)?)?
+            .mode(0o444)?
+            .optional()
+            .into(),
+    );
     for r in registries {
         for var in r.ca_env() {
             if !a.env.iter().any(|(k, _)| k == var) {
@@ -182,18 +194,40 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                     continue;
                 }
                 let (host, _) = split_url(UV_INDEX_URL_ARG, url)?;
-                a.secret(ctx, step, "uv_index_username", "PR_UV_INDEX_USERNAME", UV_INDEX_URL_ARG)?;
-                a.secret(ctx, step, "uv_index_password", "PR_UV_INDEX_PASSWORD", UV_INDEX_URL_ARG)?;
+                a.secret(
+                    ctx,
+                    step,
+                    "uv_index_username",
+                    "PR_UV_INDEX_USERNAME",
+                    UV_INDEX_URL_ARG,
+                )?;
+                a.secret(
+                    ctx,
+                    step,
+                    "uv_index_password",
+                    "PR_UV_INDEX_PASSWORD",
+                    UV_INDEX_URL_ARG,
+                )?;
                 a.env.push(("UV_DEFAULT_INDEX".into(), url.to_string()));
                 a.env.push(("PIP_INDEX_URL".into(), url.to_string()));
-                a.env.push(("NETRC".into(), format!("{SECRET_TMPFS}/netrc")));
-                a.require("PR_UV_INDEX_USERNAME", "uv_index_username", UV_INDEX_URL_ARG);
-                a.require("PR_UV_INDEX_PASSWORD", "uv_index_password", UV_INDEX_URL_ARG);
+                a.env
+                    .push(("NETRC".into(), format!("{SECRET_TMPFS}/netrc")));
+                a.require(
+                    "PR_UV_INDEX_USERNAME",
+                    "uv_index_username",
+                    UV_INDEX_URL_ARG,
+                );
+                a.require(
+                    "PR_UV_INDEX_PASSWORD",
+                    "uv_index_password",
+                    UV_INDEX_URL_ARG,
+                );
                 a.tmpfs()?;
                 a.write_private(format!(
                     "printf 'machine {host}\\nlogin %s\\npassword %s\\n' \"$PR_UV_INDEX_USERNAME\" \"$PR_UV_INDEX_PASSWORD\" > \"$NETRC\""
                 ));
-                a.prelude.push("unset PR_UV_INDEX_USERNAME PR_UV_INDEX_PASSWORD".into());
+                a.prelude
+                    .push("unset PR_UV_INDEX_USERNAME PR_UV_INDEX_PASSWORD".into());
             }
             Registry::Npm => {
                 let url = ctx.registry_arg(NPM_REGISTRY_URL_ARG);
@@ -204,7 +238,10 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                 let (_, scope) = split_url(NPM_REGISTRY_URL_ARG, url)?;
                 a.secret(ctx, step, "npm_token", "NPM_TOKEN", NPM_REGISTRY_URL_ARG)?;
                 a.env.push(("NPM_CONFIG_REGISTRY".into(), url.to_string()));
-                a.env.push(("NPM_CONFIG_USERCONFIG".into(), format!("{SECRET_TMPFS}/npmrc")));
+                a.env.push((
+                    "NPM_CONFIG_USERCONFIG".into(),
+                    format!("{SECRET_TMPFS}/npmrc"),
+                ));
                 a.require("NPM_TOKEN", "npm_token", NPM_REGISTRY_URL_ARG);
                 a.tmpfs()?;
                 // npm expands ${NPM_TOKEN} itself: the file holds only the reference.
@@ -218,9 +255,20 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                 }
                 let plain = url.strip_prefix("sparse+").unwrap_or(url);
                 split_url(CARGO_REGISTRY_INDEX_ARG, plain)?;
-                a.env.push(("CARGO_REGISTRIES_PRIVATE_INDEX".into(), url.to_string()));
-                a.secret(ctx, step, "cargo_registry_token", "CARGO_REGISTRIES_PRIVATE_TOKEN", CARGO_REGISTRY_INDEX_ARG)?;
-                a.require("CARGO_REGISTRIES_PRIVATE_TOKEN", "cargo_registry_token", CARGO_REGISTRY_INDEX_ARG);
+                a.env
+                    .push(("CARGO_REGISTRIES_PRIVATE_INDEX".into(), url.to_string()));
+                a.secret(
+                    ctx,
+                    step,
+                    "cargo_registry_token",
+                    "CARGO_REGISTRIES_PRIVATE_TOKEN",
+                    CARGO_REGISTRY_INDEX_ARG,
+                )?;
+                a.require(
+                    "CARGO_REGISTRIES_PRIVATE_TOKEN",
+                    "cargo_registry_token",
+                    CARGO_REGISTRY_INDEX_ARG,
+                );
             }
         }
     }
@@ -233,7 +281,8 @@ mod tests {
 
     #[test]
     fn urls_are_checked_and_split() {
-        let (host, scope) = split_url("NPM_REGISTRY_URL", "https://npm.example.com:8443/repo").unwrap();
+        let (host, scope) =
+            split_url("NPM_REGISTRY_URL", "https://npm.example.com:8443/repo").unwrap();
         assert_eq!(host, "npm.example.com");
         assert_eq!(scope, "npm.example.com:8443/repo/");
         for bad in ["ftp://x", "https://u:p@x/", "https://x/$(id)", "https://"] {

@@ -28,19 +28,36 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
     /// Opens the runtime base `name` on the target platform.
     pub(crate) fn new(ctx: &'c Ctx<'r>, name: &str) -> Result<Self> {
         let base = ctx.base(name, BasePlatform::Target)?;
-        let config = ImageConfig::from_base(&base.config, ctx.target_platform(), ctx.req.source_date_epoch);
+        let config = ImageConfig::from_base(
+            &base.config,
+            ctx.target_platform(),
+            ctx.req.source_date_epoch,
+        );
         let sbom = SbomInputs {
-            base: Some(SbomBase { name: name.to_string(), image: base.image.clone() }),
+            base: Some(SbomBase {
+                name: name.to_string(),
+                image: base.image.clone(),
+            }),
             image: vec![ImageContent::DpkgDatabase],
             records: Vec::new(),
         };
-        Ok(Self { ctx, state: base.state.clone(), base, config, sbom })
+        Ok(Self {
+            ctx,
+            state: base.state.clone(),
+            base,
+            config,
+            sbom,
+        })
     }
 
     /// Applies `ops` as one layer, recorded in history as `what`.
     pub(crate) fn add(mut self, what: &str, ops: FileOps) -> Result<Self> {
         let name = self.ctx.name_for_target(what);
-        self.state = self.state.file(ops)?.with_custom_name(name).with_ignore_cache(self.ctx.req.no_cache);
+        self.state = self
+            .state
+            .file(ops)?
+            .with_custom_name(name)
+            .with_ignore_cache(self.ctx.req.no_cache);
         self.config.history(what, false);
         Ok(self)
     }
@@ -82,7 +99,8 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
             self.config.expose(*p);
         }
         let list: Vec<String> = ports.iter().map(|p| format!("{p}/tcp")).collect();
-        self.config.history(&format!("EXPOSE {}", list.join(" ")), true);
+        self.config
+            .history(&format!("EXPOSE {}", list.join(" ")), true);
         self
     }
 
@@ -101,7 +119,8 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
     /// Sets the healthcheck.
     pub(crate) fn healthcheck(mut self, h: &Healthcheck) -> Self {
         self.config.healthcheck(h);
-        self.config.history(&format!("HEALTHCHECK {:?}", h.test), true);
+        self.config
+            .history(&format!("HEALTHCHECK {:?}", h.test), true);
         self
     }
 
@@ -120,7 +139,12 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
     }
 
     /// [`RuntimeImage::smoke`] with extra env for the check only.
-    pub(crate) fn smoke_with_env(mut self, what: &str, argv: &[&str], env: &[(&str, &str)]) -> Result<Self> {
+    pub(crate) fn smoke_with_env(
+        mut self,
+        what: &str,
+        argv: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         if !self.ctx.is_native() {
             return Ok(self);
         }
@@ -135,7 +159,10 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
         }
         self.state = self.state.run(exec)?.root();
         // BuildKit exports the exec's (empty) diff as a 32-byte layer: record it as one.
-        self.config.history(&format!("smoke check (changes no file): {}", argv.join(" ")), false);
+        self.config.history(
+            &format!("smoke check (changes no file): {}", argv.join(" ")),
+            false,
+        );
         Ok(self)
     }
 
@@ -148,35 +175,83 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
         let rt = &spec.runtime;
         let oci = "org.opencontainers.image";
         let base_ref = self.base.image.clone();
-        let release = app_spec::release::embedded().ok().and_then(|c| c.image.as_ref());
+        let release = app_spec::release::embedded()
+            .ok()
+            .and_then(|c| c.image.as_ref());
         let mut labels: Vec<(String, String)> = vec![
             (format!("{oci}.title"), spec.app.clone()),
             (format!("{oci}.description"), spec.description.clone()),
             (format!("{oci}.version"), ctx.arg("VERSION").to_string()),
             (format!("{oci}.revision"), ctx.arg("REVISION").to_string()),
-            (format!("{oci}.source"), release.map_or_else(|| catalog::catalog().source.clone(), |r| r.source.clone())),
-            (format!("{oci}.licenses"), release.map_or("Apache-2.0", |r| r.licenses.as_str()).to_string()),
-            (format!("{oci}.vendor"), release.map(|r| r.vendor.clone()).unwrap_or_default()),
-            (format!("{oci}.url"), release.map(|r| r.url_for(&spec.app)).unwrap_or_default()),
-            (format!("{oci}.base.name"), base_ref.without_digest().to_string()),
-            (format!("{oci}.base.digest"), base_ref.digest().map(ToString::to_string).unwrap_or_default()),
-            (format!("{oci}.created"), ctx.req.source_date_epoch.map(rfc3339).unwrap_or_default()),
+            (
+                format!("{oci}.source"),
+                release.map_or_else(|| catalog::catalog().source.clone(), |r| r.source.clone()),
+            ),
+            (
+                format!("{oci}.licenses"),
+                release
+                    .map_or("Apache-2.0", |r| r.licenses.as_str())
+                    .to_string(),
+            ),
+            (
+                format!("{oci}.vendor"),
+                release.map(|r| r.vendor.clone()).unwrap_or_default(),
+            ),
+            (
+                format!("{oci}.url"),
+                release.map(|r| r.url_for(&spec.app)).unwrap_or_default(),
+            ),
+            (
+                format!("{oci}.base.name"),
+                base_ref.without_digest().to_string(),
+            ),
+            (
+                format!("{oci}.base.digest"),
+                base_ref
+                    .digest()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            ),
+            (
+                format!("{oci}.created"),
+                ctx.req.source_date_epoch.map(rfc3339).unwrap_or_default(),
+            ),
             (format!("{LABEL_PREFIX}.app"), spec.app.clone()),
-            (format!("{LABEL_PREFIX}.graph"), spec.graph.name().to_string()),
-            (format!("{LABEL_PREFIX}.target"), effective_target(ctx).to_string()),
+            (
+                format!("{LABEL_PREFIX}.graph"),
+                spec.graph.name().to_string(),
+            ),
+            (
+                format!("{LABEL_PREFIX}.target"),
+                effective_target(ctx).to_string(),
+            ),
             (format!("{LABEL_PREFIX}.runtime.port"), rt.port.to_string()),
-            (format!("{LABEL_PREFIX}.runtime.probe-port"), rt.probe_port.to_string()),
+            (
+                format!("{LABEL_PREFIX}.runtime.probe-port"),
+                rt.probe_port.to_string(),
+            ),
             (format!("{LABEL_PREFIX}.runtime.health"), rt.health.clone()),
-            (format!("{LABEL_PREFIX}.runtime.readiness"), rt.readiness.clone()),
-            (format!("{LABEL_PREFIX}.runtime.migrations"), rt.migrations.to_string()),
+            (
+                format!("{LABEL_PREFIX}.runtime.readiness"),
+                rt.readiness.clone(),
+            ),
+            (
+                format!("{LABEL_PREFIX}.runtime.migrations"),
+                rt.migrations.to_string(),
+            ),
             (format!("{LABEL_PREFIX}.runtime.user"), rt.user_spec()),
         ];
         labels.extend(ctx.req.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
         for (k, v) in &labels {
             self.config.label(k, v);
         }
-        self.config.history("LABEL (runtime contract and OCI labels)", true);
-        Ok(PlatformImage { state: self.state, config: self.config.finish(), sbom: self.sbom })
+        self.config
+            .history("LABEL (runtime contract and OCI labels)", true);
+        Ok(PlatformImage {
+            state: self.state,
+            config: self.config.finish(),
+            sbom: self.sbom,
+        })
     }
 }
 
@@ -224,6 +299,10 @@ impl Ctx<'_> {
         if let Some(v) = p.variant() {
             cfg["variant"] = v.into();
         }
-        PlatformImage { state, config: cfg, sbom: SbomInputs::default() }
+        PlatformImage {
+            state,
+            config: cfg,
+            sbom: SbomInputs::default(),
+        }
     }
 }

@@ -91,7 +91,11 @@ impl Ctx<'_> {
         script.extend(access.prelude);
         script.extend(step.lines);
         let mut exec = Exec::new(["/bin/bash".to_string(), "-c".to_string(), script.join("\n")])?
-            .network(if step.registries.is_empty() { NetMode::None } else { NetMode::Sandbox })
+            .network(if step.registries.is_empty() {
+                NetMode::None
+            } else {
+                NetMode::Sandbox
+            })
             .custom_name(step.name.clone())
             .ignore_cache(self.req.no_cache);
         for (k, v) in access.env.into_iter().chain(step.env) {

@@ -50,7 +50,11 @@ impl Builder {
             .as_array()?
             .iter()
             .filter_map(|v| v.as_str())
-            .find_map(|kv| kv.strip_prefix(key).and_then(|rest| rest.strip_prefix('=')).map(str::to_string))
+            .find_map(|kv| {
+                kv.strip_prefix(key)
+                    .and_then(|rest| rest.strip_prefix('='))
+                    .map(str::to_string)
+            })
     }
 
     /// A script line that fails with a clear message when the builder lacks a
@@ -70,7 +74,10 @@ impl Ctx<'_> {
     /// Opens `toolchain`'s builder base on the build platform.
     pub(crate) fn toolchain(&self, toolchain: Toolchain) -> Result<Builder> {
         let base = self.base(toolchain.base_name(), BasePlatform::Build)?;
-        let base = Base { state: base.state.with_platform(self.build_platform().clone()), ..base };
+        let base = Base {
+            state: base.state.with_platform(self.build_platform().clone()),
+            ..base
+        };
         Ok(Builder { base })
     }
 }

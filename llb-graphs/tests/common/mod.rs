@@ -36,7 +36,10 @@ pub fn spec(app: &str) -> Spec {
 }
 
 pub fn args(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Builds one (app, target, platform) with unpinned local bases; build platform linux/amd64.
@@ -49,7 +52,13 @@ pub fn build_with(
     let build = Platform::linux_amd64();
     let reqs = llb_graphs::required_bases(&s.spec, target)?;
     let none = BTreeMap::new();
-    let bases = ResolvedBases::unpinned(&reqs, &build, std::slice::from_ref(platform), build_args, &none)?;
+    let bases = ResolvedBases::unpinned(
+        &reqs,
+        &build,
+        std::slice::from_ref(platform),
+        build_args,
+        &none,
+    )?;
     let context = ContextSource::local(Some("session-for-tests".to_string()));
     let labels = BTreeMap::new();
     let req = BuildRequest {
@@ -75,9 +84,12 @@ pub fn local_args() -> BTreeMap<String, String> {
 
 pub fn build(app: &str, target: &str, platform: &Platform) -> PlatformImage {
     let s = spec(app);
-    build_with(&s, target, platform, &local_args()).unwrap_or_else(|e| panic!("{app} {target} {platform}: {e}"))
+    build_with(&s, target, platform, &local_args())
+        .unwrap_or_else(|e| panic!("{app} {target} {platform}: {e}"))
 }
 
 pub fn marshal(img: &PlatformImage, platform: &Platform) -> llb::pb::Definition {
-    img.state.marshal(&MarshalOpts::for_platform(platform.clone())).unwrap()
+    img.state
+        .marshal(&MarshalOpts::for_platform(platform.clone()))
+        .unwrap()
 }
