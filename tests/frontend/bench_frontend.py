@@ -54,7 +54,7 @@ def graph_times() -> None:
 def image_size() -> None:
     section("frontend image size (limit 10 MiB)")
     local = json.loads(sh(["docker", "image", "inspect", FRONTEND_IMAGE]).stdout)[0]
-    print(f"  local store {FRONTEND_IMAGE}: {local['Size'] / 1048576:.2f} MiB uncompressed")
+    print(f"  local store {FRONTEND_IMAGE}: {local['Size'] / 1048576:.2f} MiB (as the image store reports it)")
     raw = json.loads(sh(["docker", "buildx", "imagetools", "inspect", FRONTEND_REF, "--raw"]).stdout)
     for m in raw.get("manifests", []):
         p = m.get("platform", {})

@@ -56,3 +56,10 @@ def test_multi_platform_build_pushes_an_index(unique_tag, tmp_path):
     bases = [m for m in materials if "patient-risk/bases/" in m["uri"]]
     assert bases, materials
     assert all(m["digest"].get("sha256") for m in bases), bases
+
+
+def test_lint_findings_are_build_warnings():
+    """During a build the --check rules arrive as BuildKit warnings on the spec-load step."""
+    result = buildx(*LOCAL_BASES, *CA_SECRET, "--build-arg", "API_PASSWORD=hunter2hunter2")
+    assert "warnings found" in result.stderr or "warning found" in result.stderr, result.stderr[-3000:]
+    assert "CredentialLikeBuildArg: build arg `API_PASSWORD`" in result.stderr, result.stderr[-3000:]
