@@ -34,7 +34,8 @@ describe("patient list", () => {
     expect(await screen.findByText("No patients yet")).toBeInTheDocument();
     expect(screen.getByRole("heading", { level: 1, name: "Patients" })).toBeInTheDocument();
     await waitFor(() => expect(screen.getByTestId("link-state")).toHaveTextContent("Live"));
-    expect(document.title).toBe("Patients · Patient Risk Monitor");
+    // The title is set in a passive effect, which may run after the heading is found.
+    await waitFor(() => expect(document.title).toBe("Patients · Patient Risk Monitor"));
   });
 
   it("shows an error with a working retry", async () => {
@@ -102,7 +103,8 @@ describe("patient page", () => {
     api.assessments.set("pt-1001", [highAssessment("pt-1001")]);
     renderApp("/patients/pt-1001");
     expect(await screen.findByRole("heading", { level: 1, name: "Mira Okafor" })).toBeInTheDocument();
-    expect(document.title).toBe("Mira Okafor · Patient Risk Monitor");
+    // The title is set in a passive effect, which may run after the heading is found.
+    await waitFor(() => expect(document.title).toBe("Mira Okafor · Patient Risk Monitor"));
     expect(screen.getByRole("img", { name: /SpO2 trend for Mira Okafor/ })).toBeInTheDocument();
     const reasons = screen.getByRole("heading", { name: "Why this score" }).closest("section")!;
     const items = within(reasons).getAllByRole("listitem").map((li) => li.textContent);
