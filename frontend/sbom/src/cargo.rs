@@ -53,6 +53,8 @@ struct Target {
 #[derive(Debug, Deserialize)]
 struct Resolve {
     nodes: Vec<Node>,
+    #[serde(default)]
+    root: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,7 +103,8 @@ fn lock_checksums(file: &str, text: &str) -> Result<BTreeMap<(String, String), S
         .collect())
 }
 
-/// The crates linked into `root` (a package name of the workspace).
+/// The crates linked into `root` (a package name of the workspace; `None`:
+/// the package `cargo metadata --manifest-path <crate>/Cargo.toml` was run for).
 ///
 /// `metadata` is `cargo metadata --format-version 1 --filter-platform <triple>`
 /// output (`metadata_file` names it in errors); `lock` is the Cargo.lock
@@ -110,19 +113,38 @@ pub fn linked_crates(
     metadata_file: &str,
     metadata: &str,
     lock: Option<(&str, &str)>,
-    root: &str,
+    root: Option<&str>,
     parent: Parent,
 ) -> Result<ComponentSet, SourceError> {
     let err = |m: String| SourceError::new(metadata_file, m);
     let md: Metadata = serde_json::from_str(metadata).map_err(|e| err(format!("not `cargo metadata` JSON: {e}")))?;
-    let resolve = md.resolve.ok_or_else(|| err("no `resolve` graph (was it run with --no-deps?)".to_string()))?;
+    let resolve = md
+        .resolve
+        .ok_or_else(|| err("no `resolve` graph (was it run with --no-deps?)".to_string()))?;
     let packages: BTreeMap<&str, &Package> = md.packages.iter().map(|p| (p.id.as_str(), p)).collect();
     let nodes: BTreeMap<&str, &Node> = resolve.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
-    let roots: Vec<&Package> = md.packages.iter().filter(|p| p.name == root && p.source.is_none()).collect();
-    let root_pkg = match roots.as_slice() {
-        [one] => *one,
-        [] => return Err(err(format!("no workspace package named `{root}`"))),
-        _ => return Err(err(format!("more than one workspace package named `{root}`"))),
+    let root_pkg = match root {
+        Some(root) => {
+            let roots: Vec<&Package> = md
+                .packages
+                .iter()
+                .filter(|p| p.name == root && p.source.is_none())
+                .collect();
+            match roots.as_slice() {
+                [one] => *one,
+                [] => return Err(err(format!("no workspace package named `{root}`"))),
+                _ => return Err(err(format!("more than one workspace package named `{root}`"))),
+            }
+        }
+        None => {
+            let id = resolve.root.as_deref().ok_or_else(|| {
+                err("no root package: run cargo metadata with --manifest-path <crate>/Cargo.toml".to_string())
+            })?;
+            packages
+                .get(id)
+                .copied()
+                .ok_or_else(|| err(format!("root `{id}` is missing from `packages`")))?
+        }
     };
     let checksums = match lock {
         Some((file, text)) => lock_checksums(file, text)?,
@@ -138,7 +160,9 @@ pub fn linked_crates(
         if !linked.insert(id) {
             continue;
         }
-        let node = nodes.get(id).ok_or_else(|| err(format!("package `{id}` is missing from the resolve graph")))?;
+        let node = nodes
+            .get(id)
+            .ok_or_else(|| err(format!("package `{id}` is missing from the resolve graph")))?;
         for dep in &node.deps {
             let normal = dep.dep_kinds.iter().any(|k| k.kind.is_none());
             let Some(pkg) = packages.get(dep.pkg.as_str()) else {
@@ -168,9 +192,15 @@ pub fn linked_crates(
         match p.source.as_deref() {
             Some(CRATES_IO) => {
                 c.purl = Some(Purl::new("cargo", &p.name).version(&p.version).to_string());
-                c.download_location = Some(format!("https://crates.io/api/v1/crates/{}/{}/download", p.name, p.version));
+                c.download_location = Some(format!(
+                    "https://crates.io/api/v1/crates/{}/{}/download",
+                    p.name, p.version
+                ));
                 if let Some(sum) = checksums.get(&(p.name.clone(), p.version.clone())) {
-                    c.checksums.push(Checksum { algorithm: Algorithm::Sha256, hex: sum.to_ascii_lowercase() });
+                    c.checksums.push(Checksum {
+                        algorithm: Algorithm::Sha256,
+                        hex: sum.to_ascii_lowercase(),
+                    });
                 }
             }
             Some(other) => c.comment = Some(format!("source {other}")),
@@ -227,7 +257,14 @@ mod tests {
             ]},
         });
         let lock = "version = 4\n\n[[package]]\nname = \"lib\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"ABCD\"\n";
-        let set = linked_crates("m.json", &md.to_string(), Some(("Cargo.lock", lock)), "binding", Parent::Image).unwrap();
+        let set = linked_crates(
+            "m.json",
+            &md.to_string(),
+            Some(("Cargo.lock", lock)),
+            Some("binding"),
+            Parent::Image,
+        )
+        .unwrap();
         let names: Vec<&str> = set.components.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["binding", "lib"]);
         let lib = &set.components[1];
@@ -236,7 +273,13 @@ mod tests {
         assert_eq!(lib.checksums[0].hex, "abcd");
         assert_eq!(set.components[0].purl, None, "a workspace crate is not on crates.io");
         assert_eq!(set.depends_on, vec![(0, 1)]);
-        let missing = linked_crates("m.json", &md.to_string(), None, "nope", Parent::Image).unwrap_err();
+        let missing = linked_crates("m.json", &md.to_string(), None, Some("nope"), Parent::Image).unwrap_err();
         assert_eq!(missing.to_string(), "m.json: no workspace package named `nope`");
+        let mut rooted = md.clone();
+        rooted["resolve"]["root"] = "binding-id".into();
+        let by_root = linked_crates("m.json", &rooted.to_string(), None, None, Parent::Image).unwrap();
+        assert_eq!(by_root.components.len(), 2);
+        let no_root = linked_crates("m.json", &md.to_string(), None, None, Parent::Image).unwrap_err();
+        assert!(no_root.message.contains("--manifest-path"), "{no_root}");
     }
 }

@@ -61,7 +61,11 @@ struct Paragraph {
 
 impl Paragraph {
     fn get(&self, key: &str) -> Option<&str> {
-        self.fields.get(key).map(String::as_str).map(str::trim).filter(|s| !s.is_empty())
+        self.fields
+            .get(key)
+            .map(String::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
 }
 
@@ -80,7 +84,10 @@ fn paragraphs(file: &str, text: &str) -> Result<Vec<Paragraph>, SourceError> {
         }
         if line.starts_with(' ') || line.starts_with('\t') {
             let Some(key) = &last else {
-                return Err(SourceError::new(file, format!("line {lineno}: continuation line outside a field")));
+                return Err(SourceError::new(
+                    file,
+                    format!("line {lineno}: continuation line outside a field"),
+                ));
             };
             let v = cur.fields.entry(key.clone()).or_default();
             v.push('\n');
@@ -90,7 +97,10 @@ fn paragraphs(file: &str, text: &str) -> Result<Vec<Paragraph>, SourceError> {
         let Some((k, v)) = line.split_once(':') else {
             return Err(SourceError::new(
                 file,
-                format!("line {lineno}: expected `Field: value`, got {:?}", line.chars().take(60).collect::<String>()),
+                format!(
+                    "line {lineno}: expected `Field: value`, got {:?}",
+                    line.chars().take(60).collect::<String>()
+                ),
             ));
         };
         if cur.fields.is_empty() {
@@ -131,7 +141,9 @@ fn installed(file: &str, p: &Paragraph, status_required: bool) -> Result<Option<
         None if status_required => return Err(where_(&format!("package {name} has no `Status`"))),
         _ => {}
     }
-    let version = p.get("version").ok_or_else(|| where_(&format!("package {name} has no `Version`")))?;
+    let version = p
+        .get("version")
+        .ok_or_else(|| where_(&format!("package {name} has no `Version`")))?;
     let arch = p.get("architecture").unwrap_or("all");
     let source = p.get("source").map(|s| match s.split_once('(') {
         Some((n, v)) => (n.trim().to_string(), Some(v.trim_end_matches(')').trim().to_string())),
@@ -143,7 +155,10 @@ fn installed(file: &str, p: &Paragraph, status_required: bool) -> Result<Option<
             depends.extend(relation_names(v));
         }
     }
-    let provides = p.get("provides").map(|v| relation_names(v).into_iter().flatten().collect()).unwrap_or_default();
+    let provides = p
+        .get("provides")
+        .map(|v| relation_names(v).into_iter().flatten().collect())
+        .unwrap_or_default();
     Ok(Some(Installed {
         name: name.to_string(),
         version: version.to_string(),
@@ -164,7 +179,10 @@ fn relation_names(v: &str) -> Vec<Vec<String>> {
             clause
                 .split('|')
                 .filter_map(|alt| {
-                    let name = alt.trim().split(|c: char| c.is_whitespace() || c == '(' || c == '[').next()?;
+                    let name = alt
+                        .trim()
+                        .split(|c: char| c.is_whitespace() || c == '(' || c == '[')
+                        .next()?;
                     let name = name.split(':').next()?.trim();
                     (!name.is_empty()).then(|| name.to_string())
                 })
@@ -260,7 +278,9 @@ impl DpkgDatabase {
         }
         for (i, p) in pkgs.iter().enumerate() {
             for clause in &p.depends {
-                let target = clause.iter().find_map(|n| by_name.get(n.as_str()).or_else(|| providers.get(n.as_str())));
+                let target = clause
+                    .iter()
+                    .find_map(|n| by_name.get(n.as_str()).or_else(|| providers.get(n.as_str())));
                 if let Some(&j) = target {
                     set.depends_on.push((i, j));
                 }
@@ -282,16 +302,25 @@ mod tests {
         let db = DpkgDatabase {
             status: Some(("/var/lib/dpkg/status".into(), STATUS.into())),
             status_d: vec![],
-            os_release: Some(OsRelease::parse("ID=debian\nVERSION_ID=\"13\"\nVERSION_CODENAME=trixie\n")),
+            os_release: Some(OsRelease::parse(
+                "ID=debian\nVERSION_ID=\"13\"\nVERSION_CODENAME=trixie\n",
+            )),
         };
         let set = db.components(Parent::BaseImage).unwrap();
         let names: Vec<&str> = set.components.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["libc6", "libgcc-s1", "python3"], "config-files only packages are not installed");
+        assert_eq!(
+            names,
+            ["libc6", "libgcc-s1", "python3"],
+            "config-files only packages are not installed"
+        );
         assert_eq!(
             set.components[1].purl.as_deref(),
             Some("pkg:deb/debian/libgcc-s1@14.2.0-19?arch=arm64&distro=debian-13&upstream=gcc-14%4014.2.0-19")
         );
-        assert_eq!(set.components[0].purl.as_deref(), Some("pkg:deb/debian/libc6@2.41-12?arch=arm64&distro=debian-13&upstream=glibc"));
+        assert_eq!(
+            set.components[0].purl.as_deref(),
+            Some("pkg:deb/debian/libc6@2.41-12?arch=arm64&distro=debian-13&upstream=glibc")
+        );
         // libc6 -> libgcc-s1, libgcc-s1 -> libc6 (gcc-14-base is not installed), python3 -> libgcc-s1 via Provides
         assert_eq!(set.depends_on, vec![(0, 1), (1, 0), (2, 1)]);
     }
@@ -301,21 +330,43 @@ mod tests {
         let db = DpkgDatabase {
             status: None,
             status_d: vec![
-                ("/var/lib/dpkg/status.d/tzdata".into(), "Package: tzdata\nVersion: 2025b-4\nArchitecture: all\n".into()),
-                ("/var/lib/dpkg/status.d/base-files".into(), "Package: base-files\nStatus: install ok installed\nVersion: 13.8\nArchitecture: arm64\n".into()),
+                (
+                    "/var/lib/dpkg/status.d/tzdata".into(),
+                    "Package: tzdata\nVersion: 2025b-4\nArchitecture: all\n".into(),
+                ),
+                (
+                    "/var/lib/dpkg/status.d/base-files".into(),
+                    "Package: base-files\nStatus: install ok installed\nVersion: 13.8\nArchitecture: arm64\n".into(),
+                ),
             ],
             os_release: None,
         };
         let set = db.components(Parent::BaseImage).unwrap();
         assert_eq!(set.components.len(), 2);
         assert_eq!(set.source, "/var/lib/dpkg/status.d");
-        assert_eq!(set.components[1].purl.as_deref(), Some("pkg:deb/debian/tzdata@2025b-4?arch=all"));
+        assert_eq!(
+            set.components[1].purl.as_deref(),
+            Some("pkg:deb/debian/tzdata@2025b-4?arch=all")
+        );
 
-        let bad = DpkgDatabase { status: Some(("status".into(), "Package: a\nVersion: 1\nStatus: install ok installed\n\nno colon here\n".into())), ..Default::default() };
+        let bad = DpkgDatabase {
+            status: Some((
+                "status".into(),
+                "Package: a\nVersion: 1\nStatus: install ok installed\n\nno colon here\n".into(),
+            )),
+            ..Default::default()
+        };
         let err = bad.components(Parent::BaseImage).unwrap_err();
         assert_eq!(err.file, "status");
         assert!(err.message.starts_with("line 5: expected `Field: value`"), "{err}");
-        let no_status = DpkgDatabase { status: Some(("status".into(), "Package: a\nVersion: 1\n".into())), ..Default::default() };
-        assert!(no_status.components(Parent::BaseImage).unwrap_err().message.contains("has no `Status`"));
+        let no_status = DpkgDatabase {
+            status: Some(("status".into(), "Package: a\nVersion: 1\n".into())),
+            ..Default::default()
+        };
+        assert!(no_status
+            .components(Parent::BaseImage)
+            .unwrap_err()
+            .message
+            .contains("has no `Status`"));
     }
 }

@@ -111,11 +111,24 @@ impl BuildInfo {
         let settings: Vec<String> = self
             .settings
             .iter()
-            .filter(|(k, _)| matches!(k.as_str(), "GOOS" | "GOARCH" | "CGO_ENABLED" | "-trimpath" | "-buildmode" | "vcs.revision"))
+            .filter(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "GOOS" | "GOARCH" | "CGO_ENABLED" | "-trimpath" | "-buildmode" | "vcs.revision"
+                )
+            })
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let main_path = if self.main.path.is_empty() { &self.path } else { &self.main.path };
-        let main_version = if self.main.version == "(devel)" { "" } else { self.main.version.as_str() };
+        let main_path = if self.main.path.is_empty() {
+            &self.path
+        } else {
+            &self.main.path
+        };
+        let main_version = if self.main.version == "(devel)" {
+            ""
+        } else {
+            self.main.version.as_str()
+        };
         let mut main = Component::new(Ecosystem::Golang, main_path, main_version);
         main.purpose = Purpose::Application;
         main.purl = Some(go_purl(main_path, main_version));
@@ -142,7 +155,11 @@ impl BuildInfo {
                 None => {
                     let mut c = Component::new(Ecosystem::Golang, &dep.path, &dep.version);
                     c.purl = Some(go_purl(&dep.path, &dep.version));
-                    c.download_location = Some(format!("https://proxy.golang.org/{}/@v/{}.zip", escape_module(&dep.path), dep.version));
+                    c.download_location = Some(format!(
+                        "https://proxy.golang.org/{}/@v/{}.zip",
+                        escape_module(&dep.path),
+                        dep.version
+                    ));
                     if !dep.sum.is_empty() {
                         c.comment = Some(format!("go.sum {}", dep.sum));
                     }
@@ -229,10 +246,27 @@ impl Elf {
             2 => false,
             d => return Err(format!("unknown ELF data encoding {d}")),
         };
-        let probe = Elf { is64, little, shoff: 0, shentsize: 0, shnum: 0, shstrndx: 0 };
+        let probe = Elf {
+            is64,
+            little,
+            shoff: 0,
+            shentsize: 0,
+            shnum: 0,
+            shstrndx: 0,
+        };
         let get = |at, n| probe.uint(h, at, n).ok_or_else(|| "truncated ELF header".to_string());
-        let (shoff, rest) = if is64 { (get(0x28, 8)?, 0x3A) } else { (get(0x20, 4)?, 0x2E) };
-        Ok(Elf { shoff, shentsize: get(rest, 2)?, shnum: get(rest + 2, 2)?, shstrndx: get(rest + 4, 2)?, ..probe })
+        let (shoff, rest) = if is64 {
+            (get(0x28, 8)?, 0x3A)
+        } else {
+            (get(0x20, 4)?, 0x2E)
+        };
+        Ok(Elf {
+            shoff,
+            shentsize: get(rest, 2)?,
+            shnum: get(rest + 2, 2)?,
+            shstrndx: get(rest + 4, 2)?,
+            ..probe
+        })
     }
 
     fn section(&self, table: &[u8], i: u64) -> Option<Section> {
@@ -242,7 +276,11 @@ impl Elf {
         } else {
             (self.uint(table, at + 0x10, 4)?, self.uint(table, at + 0x14, 4)?)
         };
-        Some(Section { name: u32::try_from(self.uint(table, at, 4)?).ok()?, offset, size })
+        Some(Section {
+            name: u32::try_from(self.uint(table, at, 4)?).ok()?,
+            offset,
+            size,
+        })
     }
 }
 
@@ -266,7 +304,11 @@ pub struct BuildInfoReader {
 impl BuildInfoReader {
     /// Starts reading `file` (its name is used in errors).
     pub fn new(file: impl Into<String>) -> Self {
-        Self { file: file.into(), stage: Stage::Header, want: Some((0, 64)) }
+        Self {
+            file: file.into(),
+            stage: Stage::Header,
+            want: Some((0, 64)),
+        }
     }
 
     /// The byte range `(offset, length)` to read next, or `None` when done.
@@ -285,14 +327,19 @@ impl BuildInfoReader {
             Stage::Header => {
                 let elf = Elf::parse(bytes).map_err(|e| self.err(e))?;
                 if elf.shnum == 0 || elf.shoff == 0 {
-                    return Err(self.err("the ELF file has no section headers, so no .go.buildinfo section can be found"));
+                    return Err(
+                        self.err("the ELF file has no section headers, so no .go.buildinfo section can be found")
+                    );
                 }
                 self.want = Some((elf.shoff, elf.shnum * elf.shentsize));
                 self.stage = Stage::SectionTable(elf);
             }
             Stage::SectionTable(elf) => {
                 let sections: Vec<Section> = (0..elf.shnum).filter_map(|i| elf.section(bytes, i)).collect();
-                let names = usize::try_from(elf.shstrndx).ok().and_then(|i| sections.get(i)).copied();
+                let names = usize::try_from(elf.shstrndx)
+                    .ok()
+                    .and_then(|i| sections.get(i))
+                    .copied();
                 let Some(names) = names else {
                     return Err(self.err("the ELF section-name table is missing"));
                 };
@@ -361,7 +408,9 @@ fn decode_blob(blob: &[u8]) -> Result<(String, String), String> {
     for what in ["Go version", "module info"] {
         let (len, n) = uvarint(rest).ok_or_else(|| format!("bad {what} length"))?;
         let len = usize::try_from(len).map_err(|_| format!("bad {what} length"))?;
-        let s = rest.get(n..n + len).ok_or_else(|| format!("{what} runs past the section"))?;
+        let s = rest
+            .get(n..n + len)
+            .ok_or_else(|| format!("{what} runs past the section"))?;
         strings.push(s);
         rest = &rest[n + len..];
     }
@@ -390,26 +439,52 @@ mod tests {
         let mut info = info;
         info.go_version = "go1.24.4".into();
         let set = info.components("/usr/local/bin/op", Parent::Image);
-        let got: Vec<(String, Option<String>)> = set.components.iter().map(|c| (c.name.clone(), c.purl.clone())).collect();
+        let got: Vec<(String, Option<String>)> = set
+            .components
+            .iter()
+            .map(|c| (c.name.clone(), c.purl.clone()))
+            .collect();
         assert_eq!(
             got,
             [
-                ("example.com/op".to_string(), Some("pkg:golang/example.com/op".to_string())),
-                ("github.com/go-logr/logr".to_string(), Some("pkg:golang/github.com/go-logr/logr@v1.4.3".to_string())),
+                (
+                    "example.com/op".to_string(),
+                    Some("pkg:golang/example.com/op".to_string())
+                ),
+                (
+                    "github.com/go-logr/logr".to_string(),
+                    Some("pkg:golang/github.com/go-logr/logr@v1.4.3".to_string())
+                ),
                 ("example.com/core".to_string(), None),
-                ("golang.org/x/net".to_string(), Some("pkg:golang/golang.org/x/net@v0.2.0".to_string())),
+                (
+                    "golang.org/x/net".to_string(),
+                    Some("pkg:golang/golang.org/x/net@v0.2.0".to_string())
+                ),
                 ("stdlib".to_string(), Some("pkg:golang/stdlib@go1.24.4".to_string())),
             ]
         );
-        assert!(set.components[0].comment.as_deref().unwrap().contains("GOOS=linux GOARCH=arm64"));
+        assert!(set.components[0]
+            .comment
+            .as_deref()
+            .unwrap()
+            .contains("GOOS=linux GOARCH=arm64"));
         assert_eq!(set.depends_on, vec![(0, 1), (0, 2), (0, 3), (0, 4)]);
-        assert_eq!(escape_module("github.com/BurntSushi/toml"), "github.com/!burnt!sushi/toml");
+        assert_eq!(
+            escape_module("github.com/BurntSushi/toml"),
+            "github.com/!burnt!sushi/toml"
+        );
     }
 
     #[test]
     fn rejects_what_is_not_build_info() {
-        assert!(BuildInfo::parse("f", "hello\tworld\n").unwrap_err().message.contains("unknown build-info line"));
-        assert!(BuildInfo::parse("f", "=>\tx\tv1\n").unwrap_err().message.contains("without a module"));
+        assert!(BuildInfo::parse("f", "hello\tworld\n")
+            .unwrap_err()
+            .message
+            .contains("unknown build-info line"));
+        assert!(BuildInfo::parse("f", "=>\tx\tv1\n")
+            .unwrap_err()
+            .message
+            .contains("without a module"));
         let mut r = BuildInfoReader::new("/bin/sh");
         assert_eq!(r.feed(b"#!/bin/sh\n").unwrap_err().message, "not an ELF file");
         assert!(decode_blob(&[0u8; 40]).unwrap_err().contains("magic"));

@@ -205,7 +205,11 @@ fn normalize(text: &str) -> Option<String> {
     } else {
         text.to_string()
     };
-    let mut p = Parser { tokens: tokenize(&text), pos: 0, out: Vec::new() };
+    let mut p = Parser {
+        tokens: tokenize(&text),
+        pos: 0,
+        out: Vec::new(),
+    };
     p.expr()?;
     (p.pos == p.tokens.len()).then(|| join(&p.out))
 }
@@ -216,10 +220,14 @@ mod tests {
 
     #[test]
     fn normalizes_valid_expressions() {
-        let ok = |input: &str, want: &str| assert_eq!(License::parse(input), Some(License::Spdx(want.into())), "{input}");
+        let ok =
+            |input: &str, want: &str| assert_eq!(License::parse(input), Some(License::Spdx(want.into())), "{input}");
         ok("MIT", "MIT");
         ok("mit OR apache-2.0", "MIT OR Apache-2.0");
-        ok("(MIT OR Apache-2.0) AND Unicode-3.0", "(MIT OR Apache-2.0) AND Unicode-3.0");
+        ok(
+            "(MIT OR Apache-2.0) AND Unicode-3.0",
+            "(MIT OR Apache-2.0) AND Unicode-3.0",
+        );
         ok("Apache-2.0 WITH LLVM-exception", "Apache-2.0 WITH LLVM-exception");
         ok("MIT/Apache-2.0", "MIT OR Apache-2.0");
         ok("GPL-2.0+", "GPL-2.0+");

@@ -177,7 +177,12 @@ pub struct ComponentSet {
 impl ComponentSet {
     /// An empty set read from `source`.
     pub fn new(source: impl Into<String>, parent: Parent) -> Self {
-        Self { source: source.into(), parent, components: Vec::new(), depends_on: Vec::new() }
+        Self {
+            source: source.into(),
+            parent,
+            components: Vec::new(),
+            depends_on: Vec::new(),
+        }
     }
 
     /// The index of the component named `name`, if any.
@@ -206,6 +211,9 @@ pub struct SourceError {
 impl SourceError {
     /// An error about `file`.
     pub fn new(file: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { file: file.into(), message: message.into() }
+        Self {
+            file: file.into(),
+            message: message.into(),
+        }
     }
 }

@@ -66,7 +66,11 @@ fn parent_dir(loc: &str) -> Option<&str> {
 fn resolve<'a>(packages: &'a BTreeMap<String, Entry>, from: &str, name: &str) -> Option<&'a str> {
     let mut dir = Some(from);
     while let Some(d) = dir {
-        let candidate = if d.is_empty() { format!("node_modules/{name}") } else { format!("{d}/node_modules/{name}") };
+        let candidate = if d.is_empty() {
+            format!("node_modules/{name}")
+        } else {
+            format!("{d}/node_modules/{name}")
+        };
         if let Some((k, _)) = packages.get_key_value(&candidate) {
             return Some(k.as_str());
         }
@@ -131,7 +135,12 @@ fn integrity(sri: &str) -> Vec<Checksum> {
 
 /// The packages the workspace at `workspace` (its directory, e.g.
 /// `apps/patient-risk-web`) depends on in production, itself included.
-pub fn production_packages(file: &str, text: &str, workspace: &str, parent: Parent) -> Result<ComponentSet, SourceError> {
+pub fn production_packages(
+    file: &str,
+    text: &str,
+    workspace: &str,
+    parent: Parent,
+) -> Result<ComponentSet, SourceError> {
     let err = |m: String| SourceError::new(file, m);
     let lock: Lock = serde_json::from_str(text).map_err(|e| err(format!("not a package-lock.json: {e}")))?;
     if lock.version < 2 {
@@ -142,7 +151,9 @@ pub fn production_packages(file: &str, text: &str, workspace: &str, parent: Pare
     }
     let workspace = workspace.trim_matches('/');
     if !lock.packages.contains_key(workspace) {
-        return Err(err(format!("no entry for workspace `{workspace}` (is it listed in the root package.json `workspaces`?)")));
+        return Err(err(format!(
+            "no entry for workspace `{workspace}` (is it listed in the root package.json `workspaces`?)"
+        )));
     }
     // Workspace directory → the name its link is installed under.
     let link_names: BTreeMap<&str, &str> = lock
@@ -154,7 +165,11 @@ pub fn production_packages(file: &str, text: &str, workspace: &str, parent: Pare
 
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut edges: Vec<(&str, &str)> = Vec::new();
-    let mut stack: Vec<&str> = vec![lock.packages.get_key_value(workspace).map(|(k, _)| k.as_str()).unwrap_or_default()];
+    let mut stack: Vec<&str> = vec![lock
+        .packages
+        .get_key_value(workspace)
+        .map(|(k, _)| k.as_str())
+        .unwrap_or_default()];
     while let Some(loc) = stack.pop() {
         if !seen.insert(loc) {
             continue;
@@ -165,11 +180,19 @@ pub fn production_packages(file: &str, text: &str, workspace: &str, parent: Pare
             .keys()
             .map(|n| (n, true))
             .chain(entry.optional.keys().map(|n| (n, false)))
-            .chain(entry.peer.keys().filter(|n| !entry.peer_meta.get(*n).is_some_and(|m| m.optional)).map(|n| (n, true)));
+            .chain(
+                entry
+                    .peer
+                    .keys()
+                    .filter(|n| !entry.peer_meta.get(*n).is_some_and(|m| m.optional))
+                    .map(|n| (n, true)),
+            );
         for (name, required) in wanted {
             let Some(mut target) = resolve(&lock.packages, loc, name) else {
                 if required {
-                    return Err(err(format!("`{loc}` depends on `{name}`, which is not installed anywhere above it")));
+                    return Err(err(format!(
+                        "`{loc}` depends on `{name}`, which is not installed anywhere above it"
+                    )));
                 }
                 continue;
             };
@@ -199,7 +222,9 @@ pub fn production_packages(file: &str, text: &str, workspace: &str, parent: Pare
         let name = match (&e.name, in_node_modules) {
             (Some(n), _) => n.clone(),
             (None, true) => name_at(loc).to_string(),
-            (None, false) => link_names.get(loc).map_or_else(|| name_at(loc).to_string(), |n| n.to_string()),
+            (None, false) => link_names
+                .get(loc)
+                .map_or_else(|| name_at(loc).to_string(), |n| n.to_string()),
         };
         let version = e.version.clone().unwrap_or_default();
         let key = (name.clone(), version.clone());
@@ -272,16 +297,35 @@ mod tests {
     #[test]
     fn walks_production_dependencies_through_workspace_links() {
         let set = production_packages("package-lock.json", LOCK, "apps/web", Parent::Image).unwrap();
-        let got: Vec<String> = set.components.iter().map(|c| format!("{}@{}", c.name, c.version)).collect();
-        assert_eq!(got, ["@scope/router@1.2.0", "react@19.3.1", "react@18.3.1", "ui@0.1.0", "web@0.1.0"]);
+        let got: Vec<String> = set
+            .components
+            .iter()
+            .map(|c| format!("{}@{}", c.name, c.version))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "@scope/router@1.2.0",
+                "react@19.3.1",
+                "react@18.3.1",
+                "ui@0.1.0",
+                "web@0.1.0"
+            ]
+        );
         let router = &set.components[0];
         assert_eq!(router.purl.as_deref(), Some("pkg:npm/%40scope/router@1.2.0"));
         assert_eq!(router.license.as_str(), "MIT OR ISC");
         let react = &set.components[1];
         assert_eq!(react.checksums[0].hex, "0001020304");
-        assert_eq!(react.download_location.as_deref(), Some("https://registry.npmjs.org/react/-/react-19.3.1.tgz"));
+        assert_eq!(
+            react.download_location.as_deref(),
+            Some("https://registry.npmjs.org/react/-/react-19.3.1.tgz")
+        );
         let ui = set.find("ui").unwrap();
-        assert_eq!(set.components[ui].purl, None, "workspace packages are not on the registry");
+        assert_eq!(
+            set.components[ui].purl, None,
+            "workspace packages are not on the registry"
+        );
         let web = set.find("web").unwrap();
         assert_eq!(set.components[web].purpose, Purpose::Application);
         // ui resolves its own nested react 18; the app and the router get the hoisted 19.
@@ -293,8 +337,16 @@ mod tests {
     fn reports_missing_packages_and_old_locks() {
         let broken = LOCK.replace(r#""node_modules/@scope/router""#, r#""node_modules/@scope/other""#);
         let err = production_packages("package-lock.json", &broken, "apps/web", Parent::Image).unwrap_err();
-        assert_eq!(err.message, "`apps/web` depends on `@scope/router`, which is not installed anywhere above it");
-        let old = production_packages("l.json", r#"{"lockfileVersion": 1, "dependencies": {}}"#, "x", Parent::Image);
+        assert_eq!(
+            err.message,
+            "`apps/web` depends on `@scope/router`, which is not installed anywhere above it"
+        );
+        let old = production_packages(
+            "l.json",
+            r#"{"lockfileVersion": 1, "dependencies": {}}"#,
+            "x",
+            Parent::Image,
+        );
         assert!(old.unwrap_err().message.contains("regenerate it with npm 7"));
         let none = production_packages("l.json", LOCK, "apps/nope", Parent::Image).unwrap_err();
         assert!(none.message.starts_with("no entry for workspace `apps/nope`"));

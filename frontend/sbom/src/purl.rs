@@ -17,12 +17,19 @@ pub struct Purl {
 impl Purl {
     /// `pkg:<ty>/<name>`.
     pub fn new(ty: &'static str, name: impl Into<String>) -> Self {
-        Self { ty, namespace: Vec::new(), name: name.into(), version: None, qualifiers: BTreeMap::new() }
+        Self {
+            ty,
+            namespace: Vec::new(),
+            name: name.into(),
+            version: None,
+            qualifiers: BTreeMap::new(),
+        }
     }
 
     /// Adds namespace segments (`debian`, `@scope`, `github.com/org`); each `/`-separated segment is encoded on its own.
     pub fn namespace(mut self, ns: &str) -> Self {
-        self.namespace.extend(ns.split('/').filter(|s| !s.is_empty()).map(str::to_string));
+        self.namespace
+            .extend(ns.split('/').filter(|s| !s.is_empty()).map(str::to_string));
         self
     }
 
@@ -95,12 +102,17 @@ mod tests {
             .version("2.41-12+deb13u1")
             .qualifier("distro", "debian-13")
             .qualifier("arch", "arm64");
-        assert_eq!(deb.to_string(), "pkg:deb/debian/libc6@2.41-12%2Bdeb13u1?arch=arm64&distro=debian-13");
+        assert_eq!(
+            deb.to_string(),
+            "pkg:deb/debian/libc6@2.41-12%2Bdeb13u1?arch=arm64&distro=debian-13"
+        );
         let epoch = Purl::new("deb", "libgcc-s1").namespace("debian").version("1:14.2.0-19");
         assert_eq!(epoch.to_string(), "pkg:deb/debian/libgcc-s1@1%3A14.2.0-19");
         let npm = Purl::new("npm", "router").namespace("@remix-run").version("1.0.0");
         assert_eq!(npm.to_string(), "pkg:npm/%40remix-run/router@1.0.0");
-        let go = Purl::new("golang", "controller-runtime").namespace("sigs.k8s.io").version("v0.21.0");
+        let go = Purl::new("golang", "controller-runtime")
+            .namespace("sigs.k8s.io")
+            .version("v0.21.0");
         assert_eq!(go.to_string(), "pkg:golang/sigs.k8s.io/controller-runtime@v0.21.0");
         let oci = Purl::new("oci", "python-runtime")
             .version("sha256:abcd")

@@ -34,14 +34,23 @@ impl CoreMetadata {
                         v.push('\n');
                         v.push_str(line.trim_start().trim_start_matches('|'));
                     }
-                    None => return Err(SourceError::new(file, format!("line {}: continuation line before any field", i + 1))),
+                    None => {
+                        return Err(SourceError::new(
+                            file,
+                            format!("line {}: continuation line before any field", i + 1),
+                        ))
+                    }
                 }
                 continue;
             }
             let Some((k, v)) = line.split_once(':') else {
                 return Err(SourceError::new(
                     file,
-                    format!("line {}: expected `Field: value`, got {:?}", i + 1, line.chars().take(60).collect::<String>()),
+                    format!(
+                        "line {}: expected `Field: value`, got {:?}",
+                        i + 1,
+                        line.chars().take(60).collect::<String>()
+                    ),
                 ));
             };
             fields.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
@@ -49,7 +58,10 @@ impl CoreMetadata {
         let md = Self { fields };
         for required in ["name", "version"] {
             if md.get(required).is_none() {
-                return Err(SourceError::new(file, format!("no `{}` field (is this a METADATA file?)", capitalized(required))));
+                return Err(SourceError::new(
+                    file,
+                    format!("no `{}` field (is this a METADATA file?)", capitalized(required)),
+                ));
             }
         }
         Ok(md)
@@ -57,12 +69,19 @@ impl CoreMetadata {
 
     /// The first value of `key` (lower-case).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.trim().is_empty())
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.trim().is_empty())
     }
 
     /// Every value of `key`.
     pub fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fields.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// `Name`.
@@ -78,7 +97,9 @@ impl CoreMetadata {
 
 fn capitalized(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// PEP 503 normalized name: lower case, runs of `-`, `_`, `.` as one `-`.
@@ -104,17 +125,44 @@ const CLASSIFIERS: &[(&str, &str)] = &[
     ("License :: OSI Approved :: MIT License", "MIT"),
     ("License :: OSI Approved :: MIT No Attribution License (MIT-0)", "MIT-0"),
     ("License :: OSI Approved :: ISC License (ISCL)", "ISC"),
-    ("License :: OSI Approved :: Python Software Foundation License", "PSF-2.0"),
-    ("License :: OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)", "MPL-2.0"),
+    (
+        "License :: OSI Approved :: Python Software Foundation License",
+        "PSF-2.0",
+    ),
+    (
+        "License :: OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)",
+        "MPL-2.0",
+    ),
     ("License :: OSI Approved :: The Unlicense (Unlicense)", "Unlicense"),
     ("License :: OSI Approved :: Zero-Clause BSD (0BSD)", "0BSD"),
-    ("License :: OSI Approved :: Boost Software License 1.0 (BSL-1.0)", "BSL-1.0"),
-    ("License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)", "LGPL-3.0-only"),
-    ("License :: OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)", "LGPL-3.0-or-later"),
-    ("License :: OSI Approved :: GNU General Public License v3 (GPLv3)", "GPL-3.0-only"),
-    ("License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)", "GPL-3.0-or-later"),
-    ("License :: OSI Approved :: GNU General Public License v2 (GPLv2)", "GPL-2.0-only"),
-    ("License :: CC0 1.0 Universal (CC0 1.0) Public Domain Dedication", "CC0-1.0"),
+    (
+        "License :: OSI Approved :: Boost Software License 1.0 (BSL-1.0)",
+        "BSL-1.0",
+    ),
+    (
+        "License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)",
+        "LGPL-3.0-only",
+    ),
+    (
+        "License :: OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)",
+        "LGPL-3.0-or-later",
+    ),
+    (
+        "License :: OSI Approved :: GNU General Public License v3 (GPLv3)",
+        "GPL-3.0-only",
+    ),
+    (
+        "License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)",
+        "GPL-3.0-or-later",
+    ),
+    (
+        "License :: OSI Approved :: GNU General Public License v2 (GPLv2)",
+        "GPL-2.0-only",
+    ),
+    (
+        "License :: CC0 1.0 Universal (CC0 1.0) Public Domain Dedication",
+        "CC0-1.0",
+    ),
 ];
 
 fn declared_license(md: &CoreMetadata, c: &mut Component) {
@@ -129,19 +177,32 @@ fn declared_license(md: &CoreMetadata, c: &mut Component) {
         }
     }
     let classifiers: Vec<&str> = md.all("classifier").filter(|v| v.starts_with("License ::")).collect();
-    let mapped: BTreeSet<&str> =
-        classifiers.iter().filter_map(|cl| CLASSIFIERS.iter().find(|(k, _)| k == cl).map(|(_, id)| *id)).collect();
+    let mapped: BTreeSet<&str> = classifiers
+        .iter()
+        .filter_map(|cl| CLASSIFIERS.iter().find(|(k, _)| k == cl).map(|(_, id)| *id))
+        .collect();
     if mapped.len() == 1 && classifiers.len() == 1 {
         c.license = License::Spdx(mapped.into_iter().next().unwrap_or_default().to_string());
         return;
     }
     let mut said: Vec<String> = Vec::new();
     if let Some(text) = md.get("license") {
-        said.push(format!("License: {}", text.lines().next().unwrap_or_default().chars().take(120).collect::<String>()));
+        said.push(format!(
+            "License: {}",
+            text.lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(120)
+                .collect::<String>()
+        ));
     }
     said.extend(classifiers.iter().map(|s| s.to_string()));
     if !said.is_empty() {
-        c.license_comment = Some(format!("declared license (not an SPDX expression): {}", said.join("; ")));
+        c.license_comment = Some(format!(
+            "declared license (not an SPDX expression): {}",
+            said.join("; ")
+        ));
     }
 }
 
@@ -159,7 +220,9 @@ fn requirement(value: &str) -> Option<Requirement> {
         None => (value, None),
     };
     let spec = spec.trim();
-    let end = spec.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(spec.len());
+    let end = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(spec.len());
     let name = normalize_name(&spec[..end]);
     if name.is_empty() {
         return None;
@@ -170,13 +233,20 @@ fn requirement(value: &str) -> Option<Requirement> {
         None => Vec::new(),
     };
     let only_for_extra = marker.and_then(extra_of_marker);
-    Some(Requirement { name, extras, only_for_extra })
+    Some(Requirement {
+        name,
+        extras,
+        only_for_extra,
+    })
 }
 
 /// `extra == "binary"` (either quote, any spacing) in a marker.
 fn extra_of_marker(marker: &str) -> Option<String> {
     let at = marker.find("extra")?;
-    let rest = marker[at + "extra".len()..].trim_start().strip_prefix("==")?.trim_start();
+    let rest = marker[at + "extra".len()..]
+        .trim_start()
+        .strip_prefix("==")?
+        .trim_start();
     let quote = rest.chars().next().filter(|q| *q == '"' || *q == '\'')?;
     let value = rest[1..].split(quote).next()?;
     Some(normalize_name(value))
@@ -204,7 +274,10 @@ pub fn site_packages(source: &str, dists: &[DistInfo], parent: Parent) -> Result
     for (md, d) in &parsed {
         let key = normalize_name(md.name());
         if index.contains_key(&key) {
-            return Err(SourceError::new(&d.path, format!("distribution `{}` is installed twice", md.name())));
+            return Err(SourceError::new(
+                &d.path,
+                format!("distribution `{}` is installed twice", md.name()),
+            ));
         }
         let mut c = Component::new(Ecosystem::PyPi, md.name(), md.version());
         c.purl = Some(Purl::new("pypi", &key).version(md.version()).to_string());
@@ -212,7 +285,11 @@ pub fn site_packages(source: &str, dists: &[DistInfo], parent: Parent) -> Result
         c.homepage = md.get("home-page").map(str::to_string).or_else(|| {
             md.all("project-url").find_map(|v| {
                 let (label, url) = v.split_once(',')?;
-                matches!(normalize_name(label).as_str(), "homepage" | "home" | "source" | "repository").then(|| url.trim().to_string())
+                matches!(
+                    normalize_name(label).as_str(),
+                    "homepage" | "home" | "source" | "repository"
+                )
+                .then(|| url.trim().to_string())
             })
         });
         c.comment = Some(format!("installed: {}", d.path));
@@ -234,7 +311,9 @@ pub fn site_packages(source: &str, dists: &[DistInfo], parent: Parent) -> Result
         for r in reqs {
             let active = match &r.only_for_extra {
                 None => true,
-                Some(extra) => wanted.get(names[i].as_str()).is_some_and(|w| w.contains(extra.as_str())),
+                Some(extra) => wanted
+                    .get(names[i].as_str())
+                    .is_some_and(|w| w.contains(extra.as_str())),
             };
             if let (true, Some(&j)) = (active, index.get(&r.name)) {
                 set.depends_on.push((i, j));
@@ -250,7 +329,10 @@ mod tests {
     use super::*;
 
     fn dist(name: &str, text: &str) -> DistInfo {
-        DistInfo { path: format!("/site-packages/{name}.dist-info/METADATA"), text: text.to_string() }
+        DistInfo {
+            path: format!("/site-packages/{name}.dist-info/METADATA"),
+            text: text.to_string(),
+        }
     }
 
     #[test]
@@ -258,10 +340,22 @@ mod tests {
         let set = site_packages(
             "site-packages",
             &[
-                dist("a", "Metadata-Version: 2.4\nName: A_Pkg\nVersion: 1\nLicense-Expression: mit\n"),
-                dist("b", "Name: b\nVersion: 2\nLicense: BSD\nClassifier: License :: OSI Approved :: BSD License\n"),
-                dist("c", "Name: c\nVersion: 3\nLicense: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\n"),
-                dist("d", "Name: d\nVersion: 4\nLicense: Copyright (c) d\n        |Permission is granted\n\nbody: x\n"),
+                dist(
+                    "a",
+                    "Metadata-Version: 2.4\nName: A_Pkg\nVersion: 1\nLicense-Expression: mit\n",
+                ),
+                dist(
+                    "b",
+                    "Name: b\nVersion: 2\nLicense: BSD\nClassifier: License :: OSI Approved :: BSD License\n",
+                ),
+                dist(
+                    "c",
+                    "Name: c\nVersion: 3\nLicense: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\n",
+                ),
+                dist(
+                    "d",
+                    "Name: d\nVersion: 4\nLicense: Copyright (c) d\n        |Permission is granted\n\nbody: x\n",
+                ),
             ],
             Parent::Image,
         )
@@ -269,8 +363,16 @@ mod tests {
         let lic: Vec<&str> = set.components.iter().map(|c| c.license.as_str()).collect();
         assert_eq!(lic, ["MIT", "NOASSERTION", "MIT", "NOASSERTION"]);
         assert_eq!(set.components[0].purl.as_deref(), Some("pkg:pypi/a-pkg@1"));
-        assert!(set.components[1].license_comment.as_deref().unwrap().contains("License: BSD; License :: OSI Approved :: BSD License"));
-        assert!(set.components[3].license_comment.as_deref().unwrap().contains("Copyright (c) d"));
+        assert!(set.components[1]
+            .license_comment
+            .as_deref()
+            .unwrap()
+            .contains("License: BSD; License :: OSI Approved :: BSD License"));
+        assert!(set.components[3]
+            .license_comment
+            .as_deref()
+            .unwrap()
+            .contains("Copyright (c) d"));
     }
 
     #[test]
@@ -298,8 +400,15 @@ mod tests {
     #[test]
     fn errors_name_the_file() {
         let err = site_packages("sp", &[dist("x", "Version: 1\n")], Parent::Image).unwrap_err();
-        assert_eq!(err.to_string(), "/site-packages/x.dist-info/METADATA: no `Name` field (is this a METADATA file?)");
-        let twice = site_packages("sp", &[dist("x", "Name: X\nVersion: 1\n"), dist("y", "Name: x\nVersion: 2\n")], Parent::Image);
+        assert_eq!(
+            err.to_string(),
+            "/site-packages/x.dist-info/METADATA: no `Name` field (is this a METADATA file?)"
+        );
+        let twice = site_packages(
+            "sp",
+            &[dist("x", "Name: X\nVersion: 1\n"), dist("y", "Name: x\nVersion: 2\n")],
+            Parent::Image,
+        );
         assert!(twice.unwrap_err().message.contains("installed twice"));
     }
 

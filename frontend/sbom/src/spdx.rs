@@ -79,7 +79,11 @@ const BASE_ID: &str = "SPDXRef-base-image";
 impl ImageSbom {
     /// A document about `subject`.
     pub fn new(subject: ImageSubject) -> Self {
-        Self { subject, base: None, sets: Vec::new() }
+        Self {
+            subject,
+            base: None,
+            sets: Vec::new(),
+        }
     }
 
     /// Records the runtime base image.
@@ -115,7 +119,9 @@ impl ImageSbom {
             };
             let set_ids: Vec<String> = set.components.iter().map(|c| ids.id_for(c)).collect();
             for (c, id) in set.components.iter().zip(&set_ids) {
-                packages.entry(id.clone()).or_insert_with(|| component_package(c, id, &set.source));
+                packages
+                    .entry(id.clone())
+                    .or_insert_with(|| component_package(c, id, &set.source));
                 rels.insert((parent.into(), "CONTAINS", id.clone()));
             }
             for (a, b) in &set.depends_on {
@@ -126,7 +132,12 @@ impl ImageSbom {
             .into_iter()
             .map(|(a, t, b)| json!({"spdxElementId": a, "relationshipType": t, "relatedSpdxElement": b}))
             .collect();
-        let name = format!("{}-{}-{}", self.subject.name, self.subject.version, self.subject.platform.replace('/', "-"));
+        let name = format!(
+            "{}-{}-{}",
+            self.subject.name,
+            self.subject.version,
+            self.subject.platform.replace('/', "-")
+        );
         let mut doc = json!({
             "spdxVersion": "SPDX-2.3",
             "dataLicense": "CC0-1.0",
@@ -142,8 +153,11 @@ impl ImageSbom {
         });
         let digest = Sha256::digest(serde_json::to_vec(&doc).unwrap_or_default());
         let short: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-        doc["documentNamespace"] =
-            Value::from(format!("{}/{}-{short}", info.namespace_prefix.trim_end_matches('/'), name));
+        doc["documentNamespace"] = Value::from(format!(
+            "{}/{}-{short}",
+            info.namespace_prefix.trim_end_matches('/'),
+            name
+        ));
         doc
     }
 
@@ -158,7 +172,10 @@ impl ImageSbom {
         p.insert("downloadLocation".into(), non_empty_or_noassertion(&s.source));
         p.insert("filesAnalyzed".into(), false.into());
         p.insert("licenseConcluded".into(), "NOASSERTION".into());
-        p.insert("licenseDeclared".into(), License::parse_or_noassertion(&s.license).as_str().into());
+        p.insert(
+            "licenseDeclared".into(),
+            License::parse_or_noassertion(&s.license).as_str().into(),
+        );
         p.insert("copyrightText".into(), "NOASSERTION".into());
         if !s.supplier.is_empty() {
             p.insert("supplier".into(), s.supplier.clone().into());
@@ -167,7 +184,10 @@ impl ImageSbom {
             p.insert("description".into(), s.description.clone().into());
         }
         if !s.revision.is_empty() {
-            p.insert("sourceInfo".into(), format!("built from {} at revision {}", s.source, s.revision).into());
+            p.insert(
+                "sourceInfo".into(),
+                format!("built from {} at revision {}", s.source, s.revision).into(),
+            );
         }
         p.insert("primaryPackagePurpose".into(), Purpose::Container.as_str().into());
         p.insert("comment".into(), format!("image for {}", s.platform).into());
@@ -212,7 +232,12 @@ fn component_package(c: &Component, id: &str, source: &str) -> Value {
     if !c.version.is_empty() {
         p.insert("versionInfo".into(), c.version.clone().into());
     }
-    p.insert("downloadLocation".into(), c.download_location.clone().map_or_else(|| "NOASSERTION".into(), Value::from));
+    p.insert(
+        "downloadLocation".into(),
+        c.download_location
+            .clone()
+            .map_or_else(|| "NOASSERTION".into(), Value::from),
+    );
     p.insert("filesAnalyzed".into(), false.into());
     p.insert("licenseConcluded".into(), "NOASSERTION".into());
     p.insert("licenseDeclared".into(), c.license.as_str().into());
@@ -227,8 +252,11 @@ fn component_package(c: &Component, id: &str, source: &str) -> Value {
         p.insert("homepage".into(), h.into());
     }
     if !c.checksums.is_empty() {
-        let sums: Vec<Value> =
-            c.checksums.iter().map(|s| json!({"algorithm": s.algorithm.as_str(), "checksumValue": s.hex})).collect();
+        let sums: Vec<Value> = c
+            .checksums
+            .iter()
+            .map(|s| json!({"algorithm": s.algorithm.as_str(), "checksumValue": s.hex}))
+            .collect();
         p.insert("checksums".into(), sums.into());
     }
     if let Some(purl) = &c.purl {
@@ -260,7 +288,13 @@ impl Ids {
         }
         let stem: String = format!("SPDXRef-{}-{}-{}", c.ecosystem.as_str(), c.name, c.version)
             .chars()
-            .map(|ch| if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' { ch } else { '-' })
+            .map(|ch| {
+                if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' {
+                    ch
+                } else {
+                    '-'
+                }
+            })
             .collect();
         let stem = stem.trim_end_matches('-').to_string();
         let mut id = stem.clone();
@@ -289,7 +323,12 @@ pub fn rfc3339(secs: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
@@ -311,7 +350,11 @@ mod tests {
     }
 
     fn info() -> DocumentInfo {
-        DocumentInfo { namespace_prefix: "https://example.org/spdx/".into(), created: 1_764_288_000, creators: vec!["Tool: t-1".into()] }
+        DocumentInfo {
+            namespace_prefix: "https://example.org/spdx/".into(),
+            created: 1_764_288_000,
+            creators: vec!["Tool: t-1".into()],
+        }
     }
 
     #[test]
@@ -336,18 +379,33 @@ mod tests {
         assert_eq!(doc, sbom.document(&info()), "same input, same bytes");
         assert_eq!(doc["creationInfo"]["created"], "2025-11-28T00:00:00Z");
         let ns = doc["documentNamespace"].as_str().unwrap();
-        assert!(ns.starts_with("https://example.org/spdx/app-1.0.0-linux-arm64-"), "{ns}");
+        assert!(
+            ns.starts_with("https://example.org/spdx/app-1.0.0-linux-arm64-"),
+            "{ns}"
+        );
         let rels: Vec<String> = doc["relationships"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| format!("{} {} {}", r["spdxElementId"].as_str().unwrap(), r["relationshipType"].as_str().unwrap(), r["relatedSpdxElement"].as_str().unwrap()))
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    r["spdxElementId"].as_str().unwrap(),
+                    r["relationshipType"].as_str().unwrap(),
+                    r["relatedSpdxElement"].as_str().unwrap()
+                )
+            })
             .collect();
         assert!(rels.contains(&"SPDXRef-DOCUMENT DESCRIBES SPDXRef-image".to_string()));
         assert!(rels.contains(&"SPDXRef-base-image CONTAINS SPDXRef-deb-libc6-2.41".to_string()));
         assert!(rels.contains(&"SPDXRef-image CONTAINS SPDXRef-base-image".to_string()));
         assert!(rels.contains(&"SPDXRef-pypi-fastapi-0.1 DEPENDS_ON SPDXRef-pypi-star-lette-1".to_string()));
-        let base = doc["packages"].as_array().unwrap().iter().find(|p| p["SPDXID"] == BASE_ID).unwrap();
+        let base = doc["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["SPDXID"] == BASE_ID)
+            .unwrap();
         assert_eq!(
             base["externalRefs"][0]["referenceLocator"],
             "pkg:oci/python-runtime@sha256%3A00?arch=arm64&repository_url=127.0.0.1:5000/b/python-runtime&tag=local"

@@ -13,7 +13,10 @@ use image_sbom::python::DistInfo;
 use image_sbom::{BaseImage, ComponentSet, DocumentInfo, ImageSbom, ImageSubject, Parent};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn data(p: &str) -> PathBuf {
@@ -30,17 +33,29 @@ fn names(set: &ComponentSet) -> Vec<&str> {
 
 fn cargo_set(triple: &str) -> ComponentSet {
     let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["metadata", "--format-version", "1", "--locked", "--offline", "--filter-platform", triple])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--offline",
+            "--filter-platform",
+            triple,
+        ])
         .current_dir(repo())
         .output()
         .expect("run cargo metadata");
-    assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lock = read(&repo().join("Cargo.lock"));
     image_sbom::cargo::linked_crates(
         "cargo-metadata.json",
         std::str::from_utf8(&out.stdout).unwrap(),
         Some(("Cargo.lock", &lock)),
-        "patient-signal-python-rust",
+        Some("patient-signal-python-rust"),
         Parent::Image,
     )
     .unwrap()
@@ -50,7 +65,13 @@ fn cargo_set(triple: &str) -> ComponentSet {
 fn the_wheel_links_pyo3_but_no_proc_macro_or_dev_crate() {
     let set = cargo_set("aarch64-unknown-linux-gnu");
     let n = names(&set);
-    for want in ["patient-signal-python-rust", "patient-signal-rust-core", "pyo3", "pyo3-ffi", "libc"] {
+    for want in [
+        "patient-signal-python-rust",
+        "patient-signal-rust-core",
+        "pyo3",
+        "pyo3-ffi",
+        "libc",
+    ] {
         assert!(n.contains(&want), "{want} missing from {n:?}");
     }
     for never in ["pyo3-macros", "syn", "proc-macro2", "proptest", "criterion"] {
@@ -65,16 +86,36 @@ fn the_wheel_links_pyo3_but_no_proc_macro_or_dev_crate() {
 #[test]
 fn the_web_bundle_gets_react_but_no_dev_tooling() {
     let lock = read(&repo().join("package-lock.json"));
-    let set = image_sbom::npm::production_packages("package-lock.json", &lock, "apps/patient-risk-web", Parent::Image).unwrap();
+    let set = image_sbom::npm::production_packages("package-lock.json", &lock, "apps/patient-risk-web", Parent::Image)
+        .unwrap();
     let n = names(&set);
-    for want in ["patient-risk-web", "patient-monitor-ui-core", "patient-monitor-react-components", "react", "react-dom", "react-router"] {
+    for want in [
+        "patient-risk-web",
+        "patient-monitor-ui-core",
+        "patient-monitor-react-components",
+        "react",
+        "react-dom",
+        "react-router",
+    ] {
         assert!(n.contains(&want), "{want} missing from {n:?}");
     }
-    for never in ["vite", "vitest", "typescript", "eslint", "jsdom", "@testing-library/react"] {
+    for never in [
+        "vite",
+        "vitest",
+        "typescript",
+        "eslint",
+        "jsdom",
+        "@testing-library/react",
+    ] {
         assert!(!n.contains(&never), "{never} is a dev dependency: {n:?}");
     }
     for c in set.components.iter().filter(|c| c.purl.is_some()) {
-        assert_ne!(c.license.as_str(), "NOASSERTION", "{} declares a license in the lock", c.name);
+        assert_ne!(
+            c.license.as_str(),
+            "NOASSERTION",
+            "{} declares a license in the lock",
+            c.name
+        );
         assert_eq!(c.checksums.len(), 1, "{} has an integrity hash", c.name);
     }
 }
@@ -83,8 +124,14 @@ fn site_packages() -> ComponentSet {
     let mut dists = Vec::new();
     for entry in std::fs::read_dir(data("site-packages")).unwrap() {
         let dir = entry.unwrap().path();
-        let rel = format!("/opt/app/site-packages/{}/METADATA", dir.file_name().unwrap().to_string_lossy());
-        dists.push(DistInfo { path: rel, text: read(&dir.join("METADATA")) });
+        let rel = format!(
+            "/opt/app/site-packages/{}/METADATA",
+            dir.file_name().unwrap().to_string_lossy()
+        );
+        dists.push(DistInfo {
+            path: rel,
+            text: read(&dir.join("METADATA")),
+        });
     }
     dists.sort_by(|a, b| a.path.cmp(&b.path));
     image_sbom::python::site_packages("/opt/app/site-packages", &dists, Parent::Image).unwrap()
@@ -101,7 +148,10 @@ fn site_packages_licenses_and_requirements() {
     let edge = |a: &str, b: &str| set.depends_on.contains(&(set.find(a).unwrap(), set.find(b).unwrap()));
     assert!(edge("fastapi", "starlette") && edge("fastapi", "pydantic") && edge("pydantic", "pydantic_core"));
     assert!(edge("patient-risk-api", "patient-signal"));
-    assert!(edge("psycopg", "psycopg-binary"), "patient-risk-api asks for psycopg[binary]");
+    assert!(
+        edge("psycopg", "psycopg-binary"),
+        "patient-risk-api asks for psycopg[binary]"
+    );
 }
 
 fn dpkg_set() -> ComponentSet {
@@ -118,8 +168,16 @@ fn debian_status_and_distroless_records() {
     let set = dpkg_set();
     assert_eq!(set.components.len(), 14);
     let libc = &set.components[set.find("libc6").unwrap()];
-    assert!(libc.purl.as_deref().unwrap().starts_with("pkg:deb/debian/libc6@2.41-"), "{:?}", libc.purl);
-    assert!(libc.purl.as_deref().unwrap().contains("arch=amd64&distro=debian-13&upstream=glibc"));
+    assert!(
+        libc.purl.as_deref().unwrap().starts_with("pkg:deb/debian/libc6@2.41-"),
+        "{:?}",
+        libc.purl
+    );
+    assert!(libc
+        .purl
+        .as_deref()
+        .unwrap()
+        .contains("arch=amd64&distro=debian-13&upstream=glibc"));
     let edge = |a: &str, b: &str| set.depends_on.contains(&(set.find(a).unwrap(), set.find(b).unwrap()));
     assert!(edge("libc6", "libgcc-s1") && edge("openssl", "libssl3t64"));
 
@@ -132,7 +190,11 @@ fn debian_status_and_distroless_records() {
     }
     assert!(!image_sbom::dpkg::is_status_record("tzdata.md5sums"));
     records.sort();
-    let db = DpkgDatabase { status: None, status_d: records, os_release: None };
+    let db = DpkgDatabase {
+        status: None,
+        status_d: records,
+        os_release: None,
+    };
     let set = db.components(Parent::BaseImage).unwrap();
     assert_eq!(names(&set), ["base-files", "ca-certificates", "netbase", "tzdata"]);
 }
@@ -149,8 +211,14 @@ fn go_binary(goarch: &str) -> Option<(PathBuf, tempfile::TempDir)> {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, s).unwrap();
     };
-    w("go.mod", "module example.com/op\n\ngo 1.22\n\nrequire example.com/core v0.0.0\n\nreplace example.com/core => ./core\n");
-    w("main.go", "package main\n\nimport \"example.com/core\"\n\nfunc main() { println(core.Name) }\n");
+    w(
+        "go.mod",
+        "module example.com/op\n\ngo 1.22\n\nrequire example.com/core v0.0.0\n\nreplace example.com/core => ./core\n",
+    );
+    w(
+        "main.go",
+        "package main\n\nimport \"example.com/core\"\n\nfunc main() { println(core.Name) }\n",
+    );
     w("core/go.mod", "module example.com/core\n\ngo 1.22\n");
     w("core/core.go", "package core\n\nconst Name = \"core\"\n");
     let out = dir.path().join("op");
@@ -159,7 +227,15 @@ fn go_binary(goarch: &str) -> Option<(PathBuf, tempfile::TempDir)> {
         .arg(&out)
         .arg(".")
         .current_dir(dir.path())
-        .envs([("GOOS", "linux"), ("GOARCH", goarch), ("CGO_ENABLED", "0"), ("GOFLAGS", "-mod=mod"), ("GOPROXY", "off"), ("GOWORK", "off"), ("GOTOOLCHAIN", "local")])
+        .envs([
+            ("GOOS", "linux"),
+            ("GOARCH", goarch),
+            ("CGO_ENABLED", "0"),
+            ("GOFLAGS", "-mod=mod"),
+            ("GOPROXY", "off"),
+            ("GOWORK", "off"),
+            ("GOTOOLCHAIN", "local"),
+        ])
         .status()
         .unwrap();
     assert!(status.success(), "go build failed");
@@ -218,25 +294,44 @@ fn a_whole_document_passes_the_spdx_validator() {
     sbom.add(site_packages());
     sbom.add(cargo_set("aarch64-unknown-linux-gnu"));
     let lock = read(&repo().join("package-lock.json"));
-    sbom.add(image_sbom::npm::production_packages("package-lock.json", &lock, "apps/patient-risk-web", Parent::Image).unwrap());
+    sbom.add(
+        image_sbom::npm::production_packages("package-lock.json", &lock, "apps/patient-risk-web", Parent::Image)
+            .unwrap(),
+    );
     if let Some((bin, _dir)) = go_binary("arm64") {
         sbom.add(read_buildinfo(&bin).components("/usr/local/bin/op", Parent::Image));
     }
     let info = DocumentInfo {
         namespace_prefix: "https://github.com/tirosh-chain/guide/spdx".into(),
         created: 1_764_288_000,
-        creators: vec!["Tool: patient-risk-frontend-0.1.0".into(), "Organization: tirosh-chain".into()],
+        creators: vec![
+            "Tool: patient-risk-frontend-0.1.0".into(),
+            "Organization: tirosh-chain".into(),
+        ],
     };
     let doc = sbom.document(&info);
     assert_eq!(doc, sbom.document(&info));
     let Ok(tool) = std::env::var("PYSPDXTOOLS") else {
-        eprintln!("skipping the validator: set PYSPDXTOOLS to the pyspdxtools binary (make test/unit/supply-chain does)");
+        eprintln!(
+            "skipping the validator: set PYSPDXTOOLS to the pyspdxtools binary (make test/unit/supply-chain does)"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sbom.spdx.json");
     std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
-    let out = Command::new(&tool).arg("-i").arg(&file).output().unwrap_or_else(|e| panic!("{tool}: {e}"));
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && !said.contains("ERROR"), "pyspdxtools rejected the document:\n{said}");
+    let out = Command::new(&tool)
+        .arg("-i")
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && !said.contains("ERROR"),
+        "pyspdxtools rejected the document:\n{said}"
+    );
 }
