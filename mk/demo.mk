@@ -80,9 +80,14 @@ demo/run: engine/up demo/bases frontend/build ## Build API + web through the LLB
 	@$(DEMO_ENV) $(DEMO_COMPOSE) build api web
 	@if [ "$(DEMO_MODE)" = local ]; then $(DEMO_ENV) $(DEMO_COMPOSE) pull --quiet postgres redis; fi
 	@if ! $(DEMO_ENV) $(DEMO_COMPOSE) up --detach --wait --wait-timeout $(DEMO_WAIT_TIMEOUT) --remove-orphans postgres redis api web; then \
-	  echo "demo/run: the demo did not become healthy; state and the API's last log lines:" >&2; \
+	  echo "demo/run: the demo did not become healthy; state, then the last log lines of each service that is not running and healthy:" >&2; \
 	  $(DEMO_COMPOSE) ps --all >&2 || true; \
-	  api=$$($(DEMO_COMPOSE) ps --all --quiet api); test -z "$$api" || docker logs --tail=25 "$$api" >&2 || true; \
+	  for svc in postgres redis api web; do \
+	    id=$$($(DEMO_COMPOSE) ps --all --quiet $$svc); test -n "$$id" || continue; \
+	    state=$$(docker inspect -f '{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$$id"); \
+	    test "$$state" = running/healthy && continue; \
+	    echo "--- $$svc ($$state)" >&2; docker logs --tail=25 "$$id" >&2 || true; \
+	  done; \
 	  echo "demo/run: more with \`make demo/logs\`; if a migration failed half-way, \`make demo/reset\` drops the volumes and starts over" >&2; \
 	  exit 1; fi
 	@$(DEMO_ENV) $(DEMO_COMPOSE) up --detach --no-deps --force-recreate signal-device-simulator

@@ -90,6 +90,14 @@ class Demo:
     def redis(self, *args: str) -> str:
         return self.compose("exec", "-T", "redis", "redis-cli", "--raw", *args).stdout.strip()
 
+    def logs(self, service: str) -> str:
+        """The service container's output, from `docker logs` (compose 2.26's `logs` prefixes
+        lines with ESC[2K)."""
+        container = self.compose("ps", "--all", "--quiet", service).stdout.strip()
+        assert container, f"{service} has no container in project {self.project}"
+        result = run(["docker", "logs", container])
+        return result.stdout + result.stderr
+
     def container_state(self, service: str) -> dict[str, Any]:
         """`docker compose ps --all` entry of a service ({} when it has no container)."""
         out = self.compose("ps", "--all", "--format", "json", service).stdout.strip()

@@ -35,12 +35,12 @@ pytestmark = pytest.mark.stage
 
 @pytest.fixture(scope="module")
 def demo():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     d = Demo(DEMO_PROJECT, free_port())
     d.make("demo/reset")
     yield d
     logs = d.compose("logs", "--timestamps", "--no-color", check=False)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "compose-logs.txt").write_text(logs.stdout + logs.stderr, "utf-8")
+    (ARTIFACTS / "compose-logs.txt").write_text((logs.stdout + logs.stderr).replace("\x1b[2K", ""), "utf-8")
     (ARTIFACTS / "timings.json").write_text(json.dumps(timings, indent=2) + "\n", "utf-8")
     d.make("demo/reset")
 
@@ -196,7 +196,7 @@ def test_reset_then_run_starts_from_an_empty_schema(demo: Demo) -> None:
     assert "-> 201 stored" in result.stdout
     # The API migrated an empty database: from no revision to the head.
     _, head = head_revision_in_image()
-    migrated = [json.loads(line) for line in demo.compose("logs", "--no-log-prefix", "api").stdout.splitlines()
+    migrated = [json.loads(line) for line in demo.logs("api").splitlines()
                 if line.startswith("{") and '"database migrated"' in line]
     assert [(m["from_revision"], m["to_revision"]) for m in migrated] == [(None, head)], migrated
     assert db_revision(demo) == head
