@@ -127,7 +127,8 @@ def parse_rawjson(text: str) -> BuildRecord:
 def bake(targets: list[str], *flags: str, env: dict | None = None, timeout: float = 3600) -> BuildRecord:
     """`docker buildx bake` from the repo root with rawjson progress."""
     result = run(
-        ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--progress=rawjson", *flags, *targets],
+        ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--progress=rawjson",
+         f"--allow=fs.read={HOST_CA_BUNDLE}", *flags, *targets],
         timeout=timeout,
         env=bake_env(**(env or {})),
         cwd=REPO_ROOT,

@@ -51,17 +51,20 @@ impl Cache {
                 Some("GOCACHE"),
                 Shared,
             ),
+            // Locked: cargo's lock for these directories is $CARGO_HOME/.package-cache,
+            // outside the mount, so two steps unpacking the same crate at once (the
+            // amd64 and arm64 wheel builds) would race ("File exists" on .cargo-ok).
             Cache::CargoRegistry { cargo_home } => (
                 "cargo-registry".into(),
                 format!("{cargo_home}/registry"),
                 None,
-                Shared,
+                Locked,
             ),
             Cache::CargoGit { cargo_home } => (
                 "cargo-git".into(),
                 format!("{cargo_home}/git"),
                 None,
-                Shared,
+                Locked,
             ),
             // One target dir per triple, locked: two cargo runs on one target dir
             // would only wait for each other's file lock anyway.
