@@ -27,7 +27,7 @@ INTEGRATION_TESTS += test/integration/frontend
 frontend/builder-base: engine/up
 	@$(MAKE) bases BASES=rust-builder
 
-frontend/build: engine/up frontend/builder-base ## Build the frontend image (amd64+arm64), push $(FRONTEND_REF), load the native one as $(FRONTEND_IMAGE)
+frontend/build: engine/up frontend/builder-base ## Build the frontend image (amd64+arm64), push it as FRONTEND_REF (…/llb-frontend:dev), load the native one as the syntax ref FRONTEND_IMAGE
 	@$(FRONTEND_BUILDX) --platform $(FRONTEND_PLATFORMS) -t $(FRONTEND_REF) --push .
 	@native=$$(docker version -f '{{.Server.Os}}/{{.Server.Arch}}'); \
 	  $(FRONTEND_BUILDX) --platform "$$native" -t $(FRONTEND_IMAGE) --load .
