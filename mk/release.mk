@@ -18,6 +18,10 @@ RELEASE_APPS ?= $(IMAGE_APPS)
 RELEASE_TAG_ARGS = $(if $(filter command line environment environment override,$(origin IMAGE_TAG)),--image-tag $(IMAGE_TAG))
 RELEASE_TAGS = $(RELEASE_TOOLS)/tags $(RELEASE_TAG_ARGS)
 RELEASE_OUT ?= $(REPO_ROOT)/artifacts/release
+# Commit and timestamp stamped into the images (default: HEAD and its commit time, from
+# tools/release/tags); pin both to rebuild a given release byte for byte.
+RELEASE_REVISION ?=
+RELEASE_SDE ?=
 # Extra bake flags (e.g. more --set '*.secret=...' entries; tests pass canary secrets here).
 RELEASE_BAKE_FLAGS ?=
 # Exporter of the push: an OCI index in the registry. No `rewrite-timestamp=true`: Docker 26.1's
@@ -40,10 +44,12 @@ release/tags: ## Print the image tags of this checkout (IMAGE_TAG=X.Y.Z: release
 
 container/push: engine/up bases frontend/build ## Push all apps (amd64+arm64) with provenance (mode=max) + SBOM attestations, tags from git (IMAGE_TAG=…, REGISTRY=…)
 	@set -- $$($(RELEASE_TAGS) --bake-set --registry "$(REGISTRY)" $(foreach a,$(RELEASE_APPS),--app $(a))); \
-	  version=$$($(RELEASE_TAGS) --field version); sde=$$($(RELEASE_TAGS) --field source_date_epoch); \
-	  echo "container/push: version $$version, SOURCE_DATE_EPOCH=$$sde, tags: $$($(RELEASE_TAGS) | paste -sd' ')"; \
+	  version=$$($(RELEASE_TAGS) --field version); \
+	  sde=$(or $(RELEASE_SDE),$$($(RELEASE_TAGS) --field source_date_epoch)); \
+	  revision=$(or $(RELEASE_REVISION),$$($(RELEASE_TAGS) --field revision)); \
+	  echo "container/push: version $$version, revision $$revision, SOURCE_DATE_EPOCH=$$sde, tags: $$($(RELEASE_TAGS) | paste -sd' ')"; \
 	  mkdir -p "$(RELEASE_OUT)"; \
-	  $(IMAGES_BAKE) --allow=fs.read=$(HOST_CA_BUNDLE) "$$@" --set "*.args.VERSION=$$version" --set "*.args.SOURCE_DATE_EPOCH=$$sde" \
+	  $(IMAGES_BAKE) --allow=fs.read=$(HOST_CA_BUNDLE) "$$@" --set "*.args.VERSION=$$version" --set "*.args.SOURCE_DATE_EPOCH=$$sde" --set "*.args.REVISION=$$revision" \
 	    --set "*.output=$(RELEASE_OUTPUT)" $(RELEASE_ATTEST) \
 	    --metadata-file "$(RELEASE_OUT)/push-metadata.json" $(RELEASE_BAKE_FLAGS) $(RELEASE_APPS)
 	@$(RELEASE_TOOLS)/handoff --registry "$(REGISTRY)" $(RELEASE_TAG_ARGS) $(foreach a,$(RELEASE_APPS),--app $(a)) --out "$(RELEASE_OUT)"

@@ -30,6 +30,7 @@
 mod apps;
 pub mod catalog;
 mod error;
+mod reproducible;
 mod request;
 mod sbom_inputs;
 mod steps;

@@ -108,6 +108,12 @@ def canary_flags(canaries: dict[str, str]) -> tuple[str, dict]:
     return " ".join(flags), env
 
 
+def pinned(tags: releaselib.Tags) -> list[str]:
+    """Make arguments pinning the commit and SOURCE_DATE_EPOCH stamped into a push (HEAD of a
+    shared checkout may move while the tests run)."""
+    return [f"RELEASE_REVISION={tags.revision}", f"RELEASE_SDE={tags.source_date_epoch}"]
+
+
 @pytest.fixture(scope="session")
 def canaries() -> dict[str, str]:
     return {sid: f"canary-{sid}-{secrets.token_hex(12)}" for sid in SECRET_IDS}
@@ -126,6 +132,7 @@ def release_push(tmp_path_factory, canaries) -> Push:
         f"REGISTRY={LOCAL_REGISTRY}",
         f"RELEASE_OUT={out}",
         f"RELEASE_BAKE_FLAGS={flags}",
+        *pinned(tags),
         env=env,
     )
     return Push(LOCAL_REGISTRY, tags, APPS, str(out), canaries)

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from conftest import APPS, LOCAL_REGISTRY, PLATFORMS, RELEASE_VERSION, canary_flags, inspect, make, per_platform, releaselib, run
+from conftest import APPS, LOCAL_REGISTRY, PLATFORMS, RELEASE_VERSION, canary_flags, inspect, make, per_platform, pinned, releaselib, run
 
 pytestmark = pytest.mark.engine
 
@@ -54,6 +54,7 @@ def test_a_cold_rebuild_gives_identical_images(release_push, tmp_path):
         f"RELEASE_OUT={tmp_path}",
         "RELEASE_ATTEST=--provenance=false --sbom=true",
         f"RELEASE_BAKE_FLAGS={flags}{' --no-cache' if mode == 'no-cache' else ''}",
+        *pinned(release_push.tags),
         env=env,
     )
     contract = releaselib.load_contract()

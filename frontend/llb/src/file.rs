@@ -155,6 +155,16 @@ impl Copy {
         }
     }
 
+    /// The destination path as given.
+    pub fn dest(&self) -> &str {
+        &self.dest
+    }
+
+    /// Whether a directory source's contents (not the directory) are copied.
+    pub fn copies_dir_contents(&self) -> bool {
+        self.dir_copy_contents
+    }
+
     /// Create missing parent directories of `dest`.
     pub fn create_dest_path(mut self, v: bool) -> Self {
         self.create_dest_path = v;
@@ -240,6 +250,11 @@ impl Mkdir {
         Ok(Self { path: path.into(), mode, parents: false, owner: None, timestamp: None })
     }
 
+    /// The directory's path as given.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// `mkdir -p`.
     pub fn parents(mut self, v: bool) -> Self {
         self.parents = v;
@@ -274,6 +289,11 @@ impl Mkfile {
     pub fn new(path: impl Into<String>, mode: u32, data: impl Into<Vec<u8>>) -> Result<Self> {
         check_mode(mode)?;
         Ok(Self { path: path.into(), mode, data: data.into(), owner: None, timestamp: None })
+    }
+
+    /// The file's path as given.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// Owner.
@@ -370,6 +390,11 @@ impl FileOps {
     pub fn action(mut self, a: FileAction) -> Self {
         self.actions.push(a);
         self
+    }
+
+    /// The actions so far, in order.
+    pub fn actions(&self) -> &[FileAction] {
+        &self.actions
     }
 
     op_option_methods!();

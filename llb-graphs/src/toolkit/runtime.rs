@@ -53,6 +53,7 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
     /// Applies `ops` as one layer, recorded in history as `what`.
     pub(crate) fn add(mut self, what: &str, ops: FileOps) -> Result<Self> {
         let name = self.ctx.name_for_target(what);
+        let ops = crate::reproducible::settle_directories(self.ctx, ops)?;
         self.state = self
             .state
             .file(ops)?
