@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import socket
 
-from conftest import DEMO_PROJECT, run
+from conftest import DEMO_PROJECT, PREREQUISITES, run
 
 # The prerequisites (engine, bases, frontend) are taken as done: these checks come before any build.
-NO_PREREQUISITES = ["-o", "engine/up", "-o", "demo/bases", "-o", "frontend/build"]
+NO_PREREQUISITES = [arg for target in PREREQUISITES for arg in ("-o", target)]
 
 
 def test_makefile_lists_every_demo_target_with_a_description() -> None:
