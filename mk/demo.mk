@@ -103,7 +103,9 @@ demo/run: engine/up demo/bases frontend/build ## Build API + web through the LLB
 	  echo "demo: logs: make demo/logs; storage proof: make demo/check/storage; stop: make demo/stop; wipe: make demo/reset"
 
 demo/logs: ## Print the demo's logs (SERVICE=api to pick one, FOLLOW=1 to follow)
-	@$(DEMO_COMPOSE) logs --timestamps $(if $(FOLLOW),--follow) $(SERVICE)
+	@# compose 2.26 starts each log line with ESC[2K: harmless on a terminal, dropped elsewhere.
+	@if [ -t 1 ]; then $(DEMO_COMPOSE) logs --timestamps $(if $(FOLLOW),--follow) $(SERVICE); \
+	else $(DEMO_COMPOSE) logs --no-color --timestamps $(if $(FOLLOW),--follow) $(SERVICE) | sed -u 's/\x1b\[2K//g'; fi
 
 demo/stop: ## Stop and remove the demo's containers; the PostgreSQL and Redis volumes are kept
 	@$(DEMO_COMPOSE) down --remove-orphans
