@@ -111,8 +111,9 @@ pub(crate) fn uv_site_packages(
         .sh(format!("{install} /in/python/*.whl /in/native/*.whl"))
         .sh("rm -rf /out/site-packages/bin");
     if let Some(t) = ctx.req.source_date_epoch {
-        // py_compile writes hash-checked .pyc files instead of mtime-stamped ones.
-        step = step.env("SOURCE_DATE_EPOCH", t.to_string());
+        // py_compile writes hash-checked .pyc files instead of mtime-stamped ones; no
+        // uv_cache.json (an install timestamp, also hashed into RECORD) in the dist-infos.
+        step = step.env("SOURCE_DATE_EPOCH", t.to_string()).env("UV_NO_INSTALLER_METADATA", "1");
     }
     Ok(ctx.run(py.state(), step)?.mount_output("/out")?)
 }
