@@ -9,7 +9,6 @@ import json
 import os
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -130,27 +129,6 @@ def http(method: str, url: str, body: Any = None, timeout: float = 10) -> tuple[
         return status, json.loads(raw)
     except ValueError:
         return status, raw.decode("utf-8", "replace")
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 1.0):
-    """Polls predicate() until it returns a truthy value; fails naming `what` and the last value."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except (OSError, AssertionError) as err:
-            last = err
-        time.sleep(interval)
-    raise AssertionError(f"{what}: not true within {timeout:g} s (last: {last!r})")
-
-
-@pytest.fixture(scope="session")
-def artifacts() -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
 
 
 # Tests marked `stage` build on the state the previous one left: after a failure in a module,
