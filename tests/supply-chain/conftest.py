@@ -8,8 +8,10 @@ Markers: `engine` tests need dockerd, buildx, the registry, the bases and the fr
 Environment:
   SUPPLY_CHAIN_MAKE_FLAGS  extra make arguments for the pushes, e.g.
                            `IMAGES_FRONTEND=local/dev-frontend:1` to test a frontend under another name
-  SUPPLY_CHAIN_REPRO       no-cache (default): the reproducibility rebuild ignores the build cache;
-                           prune: `docker buildx prune -af` (build cache only) first; off: skip
+  SUPPLY_CHAIN_REPRO       cold (default): the reproducibility rebuild ignores the build cache and
+                           runs with empty cache mounts (a namespace of its own, dropped afterwards);
+                           no-cache: ignores the build cache but reuses the cache mounts (package
+                           downloads, Cargo target dirs, the Go build cache): faster; off: skip
   SUPPLY_CHAIN_DEV_APPS    apps of the dev-tag push (default: dev-guide-docs)
 """
 
@@ -66,6 +68,20 @@ def make(*args: str, env: dict | None = None, timeout: float = 5400):
         env=env,
         timeout=timeout,
     )
+
+
+def drop_cache_mounts(namespace: str) -> list[str]:
+    """Remove the cache mounts whose id is under `namespace/` (BUILDKIT_CACHE_MOUNT_NS); returns
+    their record ids. BuildKit lists a cache mount as an `exec.cachemount` record whose
+    description ends with its id; prune filters can only select records by their own id."""
+    listing = run(["docker", "buildx", "du", "--format", "json"]).stdout
+    dropped = []
+    for line in listing.splitlines():
+        record = json.loads(line)
+        if record.get("Type") == "exec.cachemount" and f'with id "{namespace}/' in record.get("Description", ""):
+            run(["docker", "buildx", "prune", "--force", "--filter", f"id={record['ID']}"])
+            dropped.append(record["ID"])
+    return dropped
 
 
 def inspect(ref: str, fmt: str):

@@ -40,6 +40,13 @@ MUST_NAME = {
         ("libc6", "pkg:deb/debian/libc6@"),
     ],
 }
+# Packages of this repository compiled or bundled into each image.
+LOCAL_PACKAGES = {
+    "patient-risk-python-api": ["patient-signal-rust-core", "patient-risk-core", "patient-risk-api"],
+    "patient-risk-web": ["patient-monitor-ui-core", "patient-monitor-react-components"],
+    "risk-monitor-operator": ["github.com/tirosh-chain/guide/packages/patient-risk-go-core"],
+    "dev-guide-docs": [],
+}
 # What must never be in an image's SBOM (build-only tooling).
 MUST_NOT_NAME = {
     "patient-risk-python-api": ["syn", "pyo3-macros", "proptest", "maturin", "pytest"],
@@ -103,6 +110,14 @@ def test_sbom_names_what_is_in_the_image(sboms, app):
         assert {"CONTAINS", "DEPENDS_ON"} <= kinds, f"{app} {platform}: relationships {kinds}"
         creators = doc["creationInfo"]["creators"]
         assert any(c.startswith("Tool: patient-risk-frontend-") for c in creators), creators
+        # What was built from this repository is named as its ecosystem names it (module path,
+        # crate, distribution), never by a directory or a build tool's placeholder version.
+        for name in LOCAL_PACKAGES[app]:
+            assert name in by_name, f"{app} {platform}: local package {name} missing from the SBOM"
+        placeholders = [(p["name"], p.get("versionInfo"), purls(p)) for p in pkgs
+                        if p["name"].startswith((".", "/")) or p.get("versionInfo") == "(devel)"
+                        or any("(devel)" in u or "%28devel%29" in u for u in purls(p))]
+        assert not placeholders, f"{app} {platform}: {placeholders}"
 
 
 def test_licenses_are_declared_where_the_ecosystem_records_them(sboms):

@@ -20,7 +20,8 @@ use crate::purl::Purl;
 pub struct Module {
     /// Module path.
     pub path: String,
-    /// Version (`(devel)` for an unversioned main module; empty for a directory replacement).
+    /// Version (`(devel)` for what was built from a directory: the main module, a workspace
+    /// module or a directory replacement).
     pub version: String,
     /// go.sum hash (`h1:…`), when recorded.
     pub sum: String,
@@ -124,7 +125,7 @@ impl BuildInfo {
         } else {
             &self.main.path
         };
-        let main_version = if self.main.version == "(devel)" {
+        let main_version = if is_devel(&self.main.version) {
             ""
         } else {
             self.main.version.as_str()
@@ -141,15 +142,23 @@ impl BuildInfo {
         set.components.push(main);
         for dep in &self.deps {
             let c = match dep.replace.as_deref() {
-                Some(r) if !r.version.is_empty() => {
+                // A directory replacement (`=> ../core (devel)`): built from source, under
+                // the module path it replaces; its go.mod version is only a placeholder.
+                Some(r) if is_local(r) => {
+                    let mut c = Component::new(Ecosystem::Golang, &dep.path, "");
+                    c.comment = Some(format!("replaced by the local directory {}", r.path));
+                    c
+                }
+                Some(r) => {
                     let mut c = Component::new(Ecosystem::Golang, &r.path, &r.version);
                     c.purl = Some(go_purl(&r.path, &r.version));
                     c.comment = Some(format!("replaces {}@{}", dep.path, dep.version));
                     c
                 }
-                Some(r) => {
-                    let mut c = Component::new(Ecosystem::Golang, &dep.path, &dep.version);
-                    c.comment = Some(format!("replaced by the local directory {}", r.path));
+                // A module of the Go workspace (go.work): `dep <path> (devel)`, built from source.
+                None if is_devel(&dep.version) => {
+                    let mut c = Component::new(Ecosystem::Golang, &dep.path, "");
+                    c.comment = Some("a module of the Go workspace (go.work), built from source".to_string());
                     c
                 }
                 None => {
@@ -179,6 +188,17 @@ impl BuildInfo {
         set.tidy();
         set
     }
+}
+
+/// The version Go records for what it built from a directory: `(devel)` (empty in older builds).
+fn is_devel(version: &str) -> bool {
+    version.is_empty() || version == "(devel)"
+}
+
+/// A replacement by a directory: Go only accepts those as `./`, `../` or absolute paths, and
+/// records them without a version.
+fn is_local(r: &Module) -> bool {
+    r.path.starts_with("./") || r.path.starts_with("../") || r.path.starts_with('/') || is_devel(&r.version)
 }
 
 fn go_purl(path: &str, version: &str) -> String {
@@ -428,13 +448,13 @@ fn decode_blob(blob: &[u8]) -> Result<(String, String), String> {
 mod tests {
     use super::*;
 
-    const TEXT: &str = "path\texample.com/op/cmd/op\nmod\texample.com/op\t(devel)\t\ndep\tgithub.com/go-logr/logr\tv1.4.3\th1:abc=\ndep\texample.com/core\tv0.0.0-00010101000000-000000000000\t\n=>\t../../packages/core\t\t\ndep\tgolang.org/x/net\tv0.1.0\th1:x=\n=>\tgolang.org/x/net\tv0.2.0\th1:y=\nbuild\t-trimpath=true\nbuild\tGOOS=linux\nbuild\tGOARCH=arm64\n";
+    const TEXT: &str = "path\texample.com/op/cmd/op\nmod\texample.com/op\t(devel)\t\ndep\tgithub.com/go-logr/logr\tv1.4.3\th1:abc=\ndep\texample.com/core\tv0.0.0\t\n=>\t../../packages/core\t(devel)\t\ndep\texample.com/shared\t(devel)\t\ndep\tgolang.org/x/net\tv0.1.0\th1:x=\n=>\tgolang.org/x/net\tv0.2.0\th1:y=\nbuild\t-trimpath=true\nbuild\tGOOS=linux\nbuild\tGOARCH=arm64\n";
 
     #[test]
     fn parses_module_text_with_replacements() {
         let info = BuildInfo::parse("bin", TEXT).unwrap();
         assert_eq!(info.main.path, "example.com/op");
-        assert_eq!(info.deps.len(), 3);
+        assert_eq!(info.deps.len(), 4);
         assert_eq!(info.deps[1].replace.as_ref().unwrap().path, "../../packages/core");
         let mut info = info;
         info.go_version = "go1.24.4".into();
@@ -456,6 +476,7 @@ mod tests {
                     Some("pkg:golang/github.com/go-logr/logr@v1.4.3".to_string())
                 ),
                 ("example.com/core".to_string(), None),
+                ("example.com/shared".to_string(), None),
                 (
                     "golang.org/x/net".to_string(),
                     Some("pkg:golang/golang.org/x/net@v0.2.0".to_string())
@@ -468,7 +489,9 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("GOOS=linux GOARCH=arm64"));
-        assert_eq!(set.depends_on, vec![(0, 1), (0, 2), (0, 3), (0, 4)]);
+        assert!(set.components.iter().all(|c| c.version.is_empty() || c.version.starts_with('v') || c.name == "stdlib"));
+        assert_eq!(set.components[2].version, "", "a directory replacement has no version");
+        assert_eq!(set.depends_on, vec![(0, 1), (0, 2), (0, 3), (0, 4), (0, 5)]);
         assert_eq!(
             escape_module("github.com/BurntSushi/toml"),
             "github.com/!burnt!sushi/toml"

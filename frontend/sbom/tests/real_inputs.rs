@@ -267,6 +267,11 @@ fn go_build_info_from_the_elf_matches_go_version_m() {
         assert_eq!(info.main.path, "example.com/op");
         assert_eq!(info.deps[0].replace.as_ref().unwrap().path, "./core");
         assert!(info.settings.contains(&("GOARCH".into(), arch.into())));
+        // The replaced module is named by its module path, unversioned, without a purl.
+        let set = info.components("/op", Parent::Image);
+        let core = set.components.iter().find(|c| c.name == "example.com/core").expect("example.com/core");
+        assert_eq!((core.version.as_str(), core.purl.as_deref()), ("", None), "{arch}");
+        assert!(!set.components.iter().any(|c| c.name.starts_with('.')), "{arch}: a directory as a name");
     }
 }
 
