@@ -175,6 +175,39 @@ fn private_indexes_bring_their_secrets_as_env_only_into_their_steps() {
     );
 }
 
+/// A team points every build at its private indexes with one set of build args (e.g. a bake
+/// `args` block): every app must accept all of them, and each step that installs from an index
+/// gets exactly that index's credentials.
+#[test]
+fn every_app_accepts_every_private_index_at_once() {
+    let amd = Platform::linux_amd64();
+    let args = common::args(&[
+        ("BASE_IMAGES", "local"),
+        ("UV_INDEX_URL", "https://pypi.internal.example/simple"),
+        ("NPM_REGISTRY_URL", "https://npm.internal.example/repo/"),
+        (
+            "CARGO_REGISTRY_INDEX",
+            "sparse+https://crates.internal.example/index/",
+        ),
+        ("GOPROXY", "https://goproxy.internal.example"),
+    ]);
+    for app in common::APPS {
+        let spec = common::spec(app);
+        let img = common::build_with(&spec, "release", &amd, &args)
+            .unwrap_or_else(|e| panic!("{app}: {e}"));
+        for op in exec_ops(&img, &amd) {
+            let ids = secret_ids(&op);
+            let text = op.to_string();
+            if text.contains("uv pip install") || text.contains("uv export") {
+                assert!(
+                    ids.contains("uv_index_username") && ids.contains("uv_index_password"),
+                    "{app}: a uv step without the index credentials: {text}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn unconfigured_private_indexes_add_no_secret() {
     let amd = Platform::linux_amd64();
