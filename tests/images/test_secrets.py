@@ -24,11 +24,13 @@ PRIVATE_INDEXES = {
         "CARGO_REGISTRY_INDEX": "sparse+https://index.crates.io/",
     },
     "patient-risk-web": {"NPM_REGISTRY_URL": "https://registry.npmjs.org/"},
+    "dev-guide-docs": {"UV_INDEX_URL": "https://pypi.org/simple"},
 }
 # The secret ids those private indexes bring into their steps.
 EXPECTED_SECRETS = {
     "patient-risk-python-api": ["uv_index_username", "uv_index_password", "cargo_registry_token"],
     "patient-risk-web": ["npm_token"],
+    "dev-guide-docs": ["uv_index_username", "uv_index_password"],
 }
 SECRET_IDS = ["uv_index_username", "uv_index_password", "npm_token", "cargo_registry_token",
               "conan_login_username", "conan_password"]
