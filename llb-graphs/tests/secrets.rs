@@ -20,6 +20,11 @@ fn exec_ops(img: &llb_graphs::PlatformImage, p: &Platform) -> Vec<Value> {
         .collect()
 }
 
+/// A step that installs Python packages from an index.
+fn installs_with_uv(op_text: &str) -> bool {
+    op_text.contains("uv pip install") || op_text.contains("uv export")
+}
+
 fn secret_ids(op: &Value) -> BTreeSet<String> {
     let text = op.to_string();
     [
@@ -105,7 +110,7 @@ fn private_indexes_bring_their_secrets_as_env_only_into_their_steps() {
     for op in exec_ops(&img, &amd) {
         let ids = secret_ids(&op);
         let text = op.to_string();
-        if text.contains("uv pip install") || text.contains("uv export") {
+        if installs_with_uv(&text) {
             uv_steps += 1;
             assert!(
                 ids.contains("uv_index_username") && ids.contains("uv_index_password"),
@@ -176,8 +181,8 @@ fn private_indexes_bring_their_secrets_as_env_only_into_their_steps() {
 }
 
 /// A team points every build at its private indexes with one set of build args (e.g. a bake
-/// `args` block): every app must accept all of them, and each step that installs from an index
-/// gets exactly that index's credentials.
+/// `args` block): every app must accept all of them, and every uv step gets the Python index's
+/// credentials (which secrets the other steps get is checked per app above).
 #[test]
 fn every_app_accepts_every_private_index_at_once() {
     let amd = Platform::linux_amd64();
@@ -198,7 +203,7 @@ fn every_app_accepts_every_private_index_at_once() {
         for op in exec_ops(&img, &amd) {
             let ids = secret_ids(&op);
             let text = op.to_string();
-            if text.contains("uv pip install") || text.contains("uv export") {
+            if installs_with_uv(&text) {
                 assert!(
                     ids.contains("uv_index_username") && ids.contains("uv_index_password"),
                     "{app}: a uv step without the index credentials: {text}"

@@ -60,26 +60,25 @@ def purls(pkg: dict) -> list[str]:
     return [r["referenceLocator"] for r in pkg.get("externalRefs", []) if r.get("referenceType") == "purl"]
 
 
-@pytest.fixture(scope="module")
-def sboms(release_push) -> dict[tuple[str, str], dict]:
+def attestations(push, field: str, key: str) -> dict[tuple[str, str], dict]:
+    """(app, platform) -> the `key` document of every app's `{{json .<field>}}`, both platforms."""
     out = {}
     for app in APPS:
-        docs = per_platform(inspect(release_push.ref(app), "{{json .SBOM}}"), "SPDX")
-        assert sorted(docs) == PLATFORMS, f"{app}: SBOM platforms {sorted(docs)}"
+        docs = per_platform(inspect(push.ref(app), f"{{{{json .{field}}}}}"), key)
+        assert sorted(docs) == PLATFORMS, f"{app}: {field} platforms {sorted(docs)}"
         for platform, doc in docs.items():
             out[(app, platform)] = doc
     return out
+
+
+@pytest.fixture(scope="module")
+def sboms(release_push) -> dict[tuple[str, str], dict]:
+    return attestations(release_push, "SBOM", "SPDX")
 
 
 @pytest.fixture(scope="module")
 def provenances(release_push) -> dict[tuple[str, str], dict]:
-    out = {}
-    for app in APPS:
-        docs = per_platform(inspect(release_push.ref(app), "{{json .Provenance}}"), "SLSA")
-        assert sorted(docs) == PLATFORMS, f"{app}: provenance platforms {sorted(docs)}"
-        for platform, doc in docs.items():
-            out[(app, platform)] = doc
-    return out
+    return attestations(release_push, "Provenance", "SLSA")
 
 
 @pytest.mark.parametrize("app", APPS)
