@@ -44,6 +44,9 @@ def request(method: str, url: str, headers: Optional[dict] = None, data: Optiona
             return Response(r.status, {k.lower(): v for k, v in r.headers.items()}, r.read(), url)
     except urllib.error.HTTPError as e:
         return Response(e.code, {k.lower(): v for k, v in (e.headers or {}).items()}, e.read() or b"", url)
+    except (urllib.error.URLError, OSError) as e:  # refused, unresolvable, timed out
+        reason = getattr(e, "reason", e)
+        raise HttpError(f"{method} {url}: no answer ({reason})") from e
 
 
 def next_link(link_header: str, base: str) -> str:
