@@ -55,4 +55,6 @@ test/unit/retention: retention/venv ## Retention: policy property tests (hypothe
 	@$(RETENTION_PYTEST) -m "not engine"
 
 test/integration/retention: engine/up bases frontend/build retention/venv ## Retention on a real registry: 15 dev + 2 release pushes of dev-guide-docs, KEEP=10, pulls, SBOM/provenance, 404s, garbage collection
-	@$(RETENTION_PYTEST) -m engine
+	@cd $(REPO_ROOT)/tests/retention && $(IMAGES_BAKE_ENV) REPO_ROOT=$(REPO_ROOT) STATE_DIR=$(STATE_DIR) \
+	  RETENTION_TEST_REGISTRY=$(RETENTION_TEST_REGISTRY) RETENTION_TEST_STATE=$(RETENTION_TEST_STATE) \
+	  $(RETENTION_VENV)/bin/pytest -p no:cacheprovider -q -rs -s -m engine

@@ -27,7 +27,7 @@ PACKAGE_ADMIN_HELP = (
     "guide: the package must be connected to this repository and the repository must hold the "
     "package's Admin role. On github.com: the package page -> Package settings -> Manage Actions "
     "access -> add this repository with role Admin (or run with a token of a package admin). "
-    "Docs: https://docs.github.com/packages/learn-github-packages/deleting-and-restoring-a-package"
+    "Steps: docs/release.md (When the GHCR package has no admin link to this repository)."
 )
 
 
