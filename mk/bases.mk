@@ -10,7 +10,7 @@ BASES ?=
 
 .PHONY: bases bases/list bases/refs bases/check
 
-bases: ## Build the offline base images whose recipe changed and push them to the local registry
+bases: engine/up ## Build the offline base images whose recipe changed and push them to the local registry (brings the engine up first)
 	@$(BASES_ENV) python3 $(BASES_PY) build $(BASES)
 
 bases/list: ## List the logical bases, their platforms and the upstream image each stands in for

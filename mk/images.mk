@@ -19,10 +19,10 @@ IMAGES_TEST_ENV := REPO_ROOT=$(REPO_ROOT) LOCAL_REGISTRY=$(LOCAL_REGISTRY) IMAGE
 
 .PHONY: container/build container/images test/unit/llb-graphs test/integration/images bench/images
 
-container/build: engine/up frontend/build ## Build all app images for linux/amd64+linux/arm64 and push them to the local registry (IMAGE_TAG=…)
+container/build: engine/up bases frontend/build ## Build all app images for linux/amd64+linux/arm64 and push them to the local registry (IMAGE_TAG=…)
 	@$(IMAGES_BAKE) --push
 
-container/build/%: engine/up frontend/build ## Build one app's image (container/build/<app>, IMAGE_TAG=…, IMAGE_PLATFORMS=…)
+container/build/%: engine/up bases frontend/build ## Build one app's image (container/build/<app>, IMAGE_TAG=…, IMAGE_PLATFORMS=…)
 	@case " $(IMAGE_APPS) " in *" $* "*) ;; *) echo "container/build/$*: unknown app; use one of: $(IMAGE_APPS)" >&2; exit 2;; esac
 	@$(IMAGES_BAKE) --push $*
 
