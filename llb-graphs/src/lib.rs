@@ -161,6 +161,7 @@ fn survey(spec: &AppSpec, target: &str) -> Result<Ledger> {
         let (_, l) = build_with_ledger(&req)?;
         ledger.bases.extend(l.bases);
         ledger.caches.extend(l.caches);
+        ledger.contexts.extend(l.contexts);
         for (id, (required, steps)) in l.secrets {
             let e = ledger.secrets.entry(id).or_insert((false, BTreeSet::new()));
             e.0 |= required;
@@ -175,6 +176,25 @@ fn survey(spec: &AppSpec, target: &str) -> Result<Ledger> {
 /// pass them in [`BuildRequest::bases`].
 pub fn required_bases(spec: &AppSpec, target: &str) -> Result<Vec<BaseRequirement>> {
     Ok(survey(spec, target)?.bases.into_iter().collect())
+}
+
+/// One build-context slice a graph reads: every path of the repository that
+/// matches an `include` pattern (a directory includes its tree) and no
+/// `exclude` pattern is sent to BuildKit and keys the stage's cache.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct ContextRead {
+    /// The stage that takes the slice (`[context] <stage>` in progress output).
+    pub stage: String,
+    /// Repository-relative include patterns.
+    pub include: Vec<String>,
+    /// Exclude patterns (dependency trees and build outputs).
+    pub exclude: Vec<String>,
+}
+
+/// Every build-context slice a target's graph reads, on every spec platform:
+/// the ground truth for "which apps does a change touch" (`affected`).
+pub fn context_reads(spec: &AppSpec, target: &str) -> Result<Vec<ContextRead>> {
+    Ok(survey(spec, target)?.contexts.into_iter().collect())
 }
 
 /// A secret a target's steps can use (for `--call outline`).

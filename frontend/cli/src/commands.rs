@@ -22,14 +22,14 @@ pub struct CliError {
 }
 
 impl CliError {
-    fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             code: 2,
         }
     }
 
-    fn failed(message: impl Into<String>) -> Self {
+    pub(crate) fn failed(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             code: 1,
@@ -54,6 +54,10 @@ BUILDKIT_SYNTAX. By hand:
       List every app's targets from the registry.
   patient-risk-frontend lint FILE [--build-arg K=V]... [--label K=V]... [--json]
       Check an app spec; exit 1 on problems or warnings.
+  patient-risk-frontend affected --base REV [--head REV] [--repo DIR] [--json]
+      List the apps whose images the change BASE...HEAD touches (one per line),
+      from the context slices every target's graph reads; --json adds the
+      changed paths, the reason per app, `all` and `demo_smoke`.
 ";
 
 #[derive(Debug)]
@@ -314,6 +318,21 @@ pub fn targets(args: &[String]) -> Result<String, CliError> {
         rows.push(vec![t.app.to_string(), name, policy_name(t.platforms).into(), t.description.into()]);
     }
     Ok(tabwrite(&rows, 2))
+}
+
+/// `affected`: the apps a change touches (see [`crate::affected`]).
+pub fn affected(args: &[String]) -> Result<String, CliError> {
+    let a = parse_args(args, &["--base", "--head", "--repo"], &["--json"])?;
+    if let Some(extra) = a.positional.first() {
+        return Err(CliError::usage(format!("unexpected argument `{extra}`\n\n{USAGE}")));
+    }
+    let base = a
+        .one("--base")
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| CliError::usage(format!("affected needs --base REV (e.g. origin/main)\n\n{USAGE}")))?;
+    let head = a.one("--head").filter(|h| !h.is_empty()).unwrap_or("HEAD");
+    let root = repo_root(a.one("--repo"))?;
+    crate::affected::run(base, head, &root, a.switches.contains("--json"))
 }
 
 /// `lint FILE`: the same checks as `--check`, printed for a terminal.

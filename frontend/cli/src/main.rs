@@ -4,11 +4,12 @@
 //!   `BUILDKIT_SESSION_ID` in the environment): gateway mode, speaking
 //!   LLBBridge over stdin/stdout ([`gateway_mode`]). Nothing else may write
 //!   to stdout then.
-//! - `plan`, `targets`, `lint`: daemon-free commands ([`commands`]).
+//! - `plan`, `targets`, `lint`, `affected`: daemon-free commands ([`commands`], [`affected`]).
 //!
 //! The binary only wires the crates together: `app-spec` parses specs,
 //! `llb-graphs` builds graphs with `llb`, `buildkit-gateway` talks to BuildKit.
 
+mod affected;
 mod commands;
 mod gateway_mode;
 mod replies;
@@ -40,6 +41,7 @@ fn main() {
     match args.first().map(String::as_str) {
         None if FrontendOptions::env_is_gateway() => gateway_mode::run(),
         Some("plan") => print_and_exit(commands::plan(rest), None),
+        Some("affected") => print_and_exit(commands::affected(rest), None),
         Some("targets") => print_and_exit(commands::targets(rest), None),
         Some("lint") => match commands::lint(rest) {
             Ok((text, found)) => print_and_exit(Ok(text), Some(found)),

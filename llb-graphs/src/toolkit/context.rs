@@ -36,6 +36,11 @@ impl Ctx<'_> {
     pub(crate) fn context(&self, stage: &str, patterns: &[String]) -> Result<State> {
         let excludes: Vec<String> = ALWAYS_EXCLUDED.iter().map(|s| s.to_string()).collect();
         let label = format!("[context] {stage}: {}", patterns.join(" "));
+        self.record_context(crate::ContextRead {
+            stage: stage.to_string(),
+            include: patterns.to_vec(),
+            exclude: excludes.clone(),
+        });
         let state = match self.req.context {
             ContextSource::Local { name, session_id } => State::local(
                 name.clone(),

@@ -35,6 +35,8 @@ pub(crate) struct Ledger {
     /// secret id → (required, step names)
     pub(crate) secrets: BTreeMap<String, (bool, BTreeSet<String>)>,
     pub(crate) caches: BTreeSet<String>,
+    /// Build-context slices the graph took (stage, include, exclude patterns).
+    pub(crate) contexts: BTreeSet<crate::ContextRead>,
 }
 
 /// A base image opened for a graph: the source state (with the image's env,
@@ -201,5 +203,9 @@ impl<'r> Ctx<'r> {
 
     pub(crate) fn record_cache(&self, id: &str) {
         self.ledger.borrow_mut().caches.insert(id.to_string());
+    }
+
+    pub(crate) fn record_context(&self, read: crate::ContextRead) {
+        self.ledger.borrow_mut().contexts.insert(read);
     }
 }
