@@ -8,10 +8,11 @@ IMAGE_APPS := risk-monitor-operator patient-risk-python-api patient-risk-web dev
 # The canonical frontend ref; `make frontend/build` loads the working tree's build under it.
 IMAGES_FRONTEND ?= $(FRONTEND_IMAGE)
 IMAGES_PROGRESS ?= $(if $(CI),plain,auto)
-IMAGES_BAKE_ENV := IMAGE_TAG=$(IMAGE_TAG) IMAGE_PREFIX=$(IMAGE_PREFIX) PLATFORMS=$(IMAGE_PLATFORMS) \
-  FRONTEND_IMAGE=$(IMAGES_FRONTEND) BASE_IMAGES=local BASE_IMAGES_REGISTRY=$(LOCAL_REGISTRY)/patient-risk/bases \
+# BASE_IMAGES / BASE_IMAGES_REGISTRY: mk/frontend-release.mk (local bases only for a loopback destination).
+IMAGES_BAKE_ENV = IMAGE_TAG=$(IMAGE_TAG) IMAGE_PREFIX=$(IMAGE_PREFIX) PLATFORMS=$(IMAGE_PLATFORMS) \
+  FRONTEND_IMAGE=$(IMAGES_FRONTEND) BASE_IMAGES=$(BASE_IMAGES) BASE_IMAGES_REGISTRY=$(BASE_IMAGES_REGISTRY) \
   HOST_CA_BUNDLE=$(HOST_CA_BUNDLE) REVISION=$$(git -C $(REPO_ROOT) rev-parse HEAD 2>/dev/null || true)
-IMAGES_BAKE := cd $(REPO_ROOT) && $(IMAGES_BAKE_ENV) docker buildx bake -f docker-bake.hcl --progress=$(IMAGES_PROGRESS) \
+IMAGES_BAKE = cd $(REPO_ROOT) && $(BASE_IMAGES_CHECK) && $(IMAGES_BAKE_ENV) docker buildx bake -f docker-bake.hcl --progress=$(IMAGES_PROGRESS) \
   --allow=fs.read=$(HOST_CA_BUNDLE)
 
 IMAGES_TEST_ENV := REPO_ROOT=$(REPO_ROOT) LOCAL_REGISTRY=$(LOCAL_REGISTRY) IMAGE_PREFIX=$(IMAGE_PREFIX) \
