@@ -16,6 +16,7 @@ use crate::request::PlatformImage;
 use crate::sbom_inputs::npm_record;
 use crate::steps::node_bundle::{node_bundle, NpmWorkspace};
 use crate::targets::LOCAL_RUNTIME;
+use crate::toolkit::registries::PackageSource;
 use crate::toolkit::runtime::RuntimeImage;
 use crate::toolkit::Ctx;
 
@@ -33,7 +34,9 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
 
     // build: one bundle for every platform, built on the build platform.
     let mut sources = vec![app_dir.clone(), "tsconfig.base.json".to_string()];
-    sources.extend(spec.packages.iter().cloned());
+    if ctx.package_source()? == PackageSource::Workspace {
+        sources.extend(spec.packages.iter().cloned());
+    }
     let bundle = node_bundle(
         ctx,
         &NpmWorkspace {
@@ -45,6 +48,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
                 ctx.arg("API_BASE_PATH").to_string(),
             )],
             spec_key: "build.npm-workspace".to_string(),
+            registry_packages: spec.packages.clone(),
         },
     )?;
     if target == "web-bundle" {

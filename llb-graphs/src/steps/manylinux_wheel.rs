@@ -19,7 +19,7 @@ use llb::{Mount, Platform, State};
 
 use crate::error::{GraphError, Result};
 use crate::toolkit::caches::Cache;
-use crate::toolkit::registries::Registry;
+use crate::toolkit::registries::{PackageSource, Registry, CARGO_REGISTRY_INDEX_ARG};
 use crate::toolkit::step::Step;
 use crate::toolkit::toolchain::Toolchain;
 use crate::toolkit::Ctx;
@@ -97,6 +97,31 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
     Ok(ctx.run(rust.state(), build)?.mount_output("/out")?)
 }
 
+/// Rewrites the wheel crate's path dependencies (`$WHEEL_CRATE/Cargo.toml`) into
+/// registry dependencies pinned to the version of the crate at that path
+/// (`version.workspace = true` resolves to the root's `[workspace.package]`),
+/// and lists their names in /tmp/registry-crates.
+const PATH_DEPS_TO_REGISTRY: &str = r#"python3 -c 'import os, re, tomllib
+root = tomllib.load(open("Cargo.toml", "rb"))
+crate = os.environ["WHEEL_CRATE"]
+path = crate + "/Cargo.toml"
+text = open(path).read()
+names = []
+def swap(m):
+    key, rel = m.group(1), m.group(2)
+    dep = tomllib.load(open(os.path.normpath(os.path.join(crate, rel, "Cargo.toml")), "rb"))["package"]
+    ver = dep["version"]
+    if isinstance(ver, dict):
+        ver = root["workspace"]["package"]["version"]
+    names.append(dep["name"])
+    q = chr(34)
+    return key + " = { version = " + q + "=" + ver + q + ", registry = " + q + "private" + q + " }"
+new = re.sub(r"(?m)^([A-Za-z0-9_-]+)\s*=\s*\{\s*path\s*=\s*\x22([^\x22]+)\x22\s*\}", swap, text)
+assert names, "no path dependency in " + path
+open(path, "w").write(new)
+open("/tmp/registry-crates", "w").write("\n".join(names) + "\n")
+print("registry crates:", *names)'"#;
+
 /// Step 1 alone: the repository's Cargo workspace cut down to the wheel
 /// crate, fetched, with Cargo.lock pruned (`/` of the result). The SBOM's
 /// `cargo metadata` step reads the same state (identical ops: one build).
@@ -105,6 +130,10 @@ pub(crate) fn wheel_workspace(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
     let cargo_home = rust
         .image_env("CARGO_HOME")
         .unwrap_or_else(|| "/root/.cargo".to_string());
+    let registry = ctx.package_source()? == PackageSource::Registry;
+    if registry {
+        ctx.registry_for_packages(CARGO_REGISTRY_INDEX_ARG, "the workspace's Rust crates")?;
+    }
     let mut paths = vec![
         "Cargo.toml".to_string(),
         "Cargo.lock".to_string(),
@@ -112,7 +141,9 @@ pub(crate) fn wheel_workspace(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
     ];
     for p in &krate.other_packages {
         paths.push(format!("{p}/Cargo.toml"));
-        paths.push(format!("{p}/**/*.rs"));
+        if !registry {
+            paths.push(format!("{p}/**/*.rs"));
+        }
     }
     let sources = ctx.context("rust-wheel-sources", &paths)?;
 
@@ -123,7 +154,12 @@ s = open("Cargo.toml").read()
 t = re.sub(r"(?ms)^members\s*=\s*\[.*?\]", "members = [\"" + os.environ["WHEEL_CRATE"] + "\"]", s, count=1)
 assert t != s, "no [workspace] members list in Cargo.toml"
 open("Cargo.toml", "w").write(t)'"#;
-    let workspace = Step::new(ctx.name("cargo workspace for the wheel (fetch, prune Cargo.lock)"))
+    let name = if registry {
+        "cargo workspace for the wheel (path deps → registry `private`, fetch, re-lock them)"
+    } else {
+        "cargo workspace for the wheel (fetch, prune Cargo.lock)"
+    };
+    let mut workspace = Step::new(ctx.name(name))
         .reaches(Registry::Crates)
         .at("build.wheel")
         .mount(Mount::bind_ro("/src", &sources)?)
@@ -138,7 +174,25 @@ open("Cargo.toml", "w").write(t)'"#;
         .sh("cp -a /src/. /out/")
         .cwd("/out")
         .env("WHEEL_CRATE", &krate.path)
-        .sh(subset)
-        .sh("cargo fetch");
+        .sh(subset);
+    if registry {
+        // Each path dependency of the wheel crate becomes `{ version = "=<its version>",
+        // registry = "private" }`: the published crate of the same version; `cargo fetch`
+        // then re-locks those crates alone (every other Cargo.lock entry stays as locked).
+        // Their copies in the shared cargo cache are dropped first: fetched again, checksummed.
+        workspace = workspace
+            .sh(PATH_DEPS_TO_REGISTRY)
+            .sh(format!(
+                "for c in $(cat /tmp/registry-crates); do rm -rf \"{cargo_home}\"/registry/cache/*/\"$c\"-*.crate \"{cargo_home}\"/registry/src/*/\"$c\"-*; done"
+            ))
+            .mount(Mount::tmpfs("/tmp")?);
+    }
+    workspace = workspace.sh("cargo fetch");
+    if registry {
+        workspace = workspace.sh(
+            "for c in $(cat /tmp/registry-crates); do grep -A2 \"^name = \\\"$c\\\"\" Cargo.lock | grep -q '^source = \"sparse+' \
+             || { echo \"error: Cargo.lock does not take $c from registry private\" >&2; exit 1; }; done",
+        );
+    }
     Ok(ctx.run(rust.state(), workspace)?.mount_output("/out")?)
 }

@@ -12,7 +12,7 @@ use llb::{FileOps, Mount, State};
 
 use crate::error::Result;
 use crate::toolkit::caches::Cache;
-use crate::toolkit::registries::Registry;
+use crate::toolkit::registries::{PackageSource, Registry, NPM_REGISTRY_URL_ARG};
 use crate::toolkit::step::Step;
 use crate::toolkit::toolchain::Toolchain;
 use crate::toolkit::Ctx;
@@ -30,10 +30,45 @@ pub(crate) struct NpmWorkspace {
     pub(crate) env: Vec<(String, String)>,
     /// Spec key the build step points at.
     pub(crate) spec_key: String,
+    /// Workspaces (repository paths) taken from the npm registry instead with
+    /// `PACKAGE_SOURCE=registry`.
+    pub(crate) registry_packages: Vec<String>,
 }
 
 /// The working directory of npm steps.
 const WORK: &str = "/work";
+
+/// Removes the workspaces in `$PR_REGISTRY_WORKSPACES` from package.json, from
+/// package-lock.json (their workspace and link entries) and from the tree; their
+/// package names go to /tmp/registry-packages (bash single quotes).
+const DROP_WORKSPACES: &str = r#"node -e 'const fs = require("fs");
+const drop = process.env.PR_REGISTRY_WORKSPACES.split(" ").filter(Boolean);
+const root = JSON.parse(fs.readFileSync("package.json", "utf8"));
+const names = drop.map((d) => JSON.parse(fs.readFileSync(d + "/package.json", "utf8")).name);
+root.workspaces = root.workspaces.filter((w) => !drop.includes(w.replace(/\/$/, "")));
+fs.writeFileSync("package.json", JSON.stringify(root, null, 2) + "\n");
+const lock = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
+lock.packages[""].workspaces = root.workspaces;
+for (const d of drop) delete lock.packages[d];
+for (const n of names) delete lock.packages["node_modules/" + n];
+fs.writeFileSync("package-lock.json", JSON.stringify(lock, null, 2) + "\n");
+for (const d of drop) fs.rmSync(d, { recursive: true, force: true });
+fs.writeFileSync("/tmp/registry-packages", names.join("\n") + "\n");
+console.log("from the registry:", names.join(" "));'"#;
+
+/// Fails unless every package in /tmp/registry-packages is locked to a tarball
+/// of the configured registry (not a workspace link).
+const CHECK_REGISTRY_LOCK: &str = r#"node -e 'const fs = require("fs");
+const lock = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
+const reg = process.env.NPM_CONFIG_REGISTRY.replace(/\/?$/, "/");
+for (const n of fs.readFileSync("/tmp/registry-packages", "utf8").split("\n").filter(Boolean)) {
+  const e = lock.packages["node_modules/" + n];
+  if (!e || e.link || !String(e.resolved).startsWith(reg)) {
+    console.error("error: package-lock.json does not take " + n + " from " + reg + ": " + JSON.stringify(e));
+    process.exit(1);
+  }
+  console.log(n + "@" + e.version + " " + e.resolved + " " + e.integrity);
+}'"#;
 
 /// Builds the bundle; the result holds the contents of `<dir>/dist` at `/`.
 pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<State> {
@@ -53,15 +88,32 @@ pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<State> {
         .state()
         .file(FileOps::new().copy(ctx.copy(&manifests, "/", WORK).dir_copy_contents(true)))?
         .with_custom_name(ctx.name("npm workspace manifests"));
-    let install = Step::new(ctx.name("npm ci"))
-        .reaches(Registry::Npm)
-        .cache(Cache::Npm)
-        .cwd(WORK)
-        .env("npm_config_update_notifier", "false")
-        .env("npm_config_fund", "false")
-        .env("npm_config_audit", "false")
-        .sh(node.require_tools(&["node", "npm"]))
-        .sh("npm ci --ignore-scripts --no-audit --no-fund");
+    let registry = ctx.package_source()? == PackageSource::Registry;
+    let mut install = Step::new(ctx.name(if registry {
+        "npm ci (workspace packages from the registry)"
+    } else {
+        "npm ci"
+    }))
+    .reaches(Registry::Npm)
+    .cache(Cache::Npm)
+    .cwd(WORK)
+    .env("npm_config_update_notifier", "false")
+    .env("npm_config_fund", "false")
+    .env("npm_config_audit", "false")
+    .sh(node.require_tools(&["node", "npm"]));
+    if registry {
+        ctx.registry_for_packages(NPM_REGISTRY_URL_ARG, "the workspace's npm packages")?;
+        // The internal packages leave the npm workspace; `npm install --package-lock-only`
+        // re-locks them alone (to the exact versions the app's package.json names, i.e. the
+        // published workspace versions) and keeps every other lock entry; the check below
+        // proves they now come from the registry.
+        install = install
+            .env("PR_REGISTRY_WORKSPACES", ws.registry_packages.join(" "))
+            .sh(DROP_WORKSPACES)
+            .sh("npm install --package-lock-only --ignore-scripts --no-audit --no-fund --prefer-online")
+            .sh(CHECK_REGISTRY_LOCK);
+    }
+    install = install.sh("npm ci --ignore-scripts --no-audit --no-fund");
     let installed = ctx.run(&with_manifests, install)?.root();
 
     // 2. the build, on the sources copied over the installed tree.

@@ -17,7 +17,7 @@ use llb::{Mount, State};
 use super::manylinux_wheel::MANYLINUX;
 use crate::error::{GraphError, Result};
 use crate::toolkit::caches::Cache;
-use crate::toolkit::registries::Registry;
+use crate::toolkit::registries::{PackageSource, Registry, UV_INDEX_URL_ARG};
 use crate::toolkit::step::Step;
 use crate::toolkit::toolchain::Toolchain;
 use crate::toolkit::Ctx;
@@ -37,11 +37,30 @@ pub(crate) struct UvProject {
     pub(crate) manifest_only: Vec<String>,
 }
 
+/// `name==version` of the `[project]` table of the pyproject.toml given as `$1`
+/// (bash single quotes: no shell expansion inside).
+const PROJECT_PIN: &str = r#"python3 -c 'import sys, tomllib
+p = tomllib.load(open(sys.argv[1], "rb"))["project"]
+print(p["name"] + "==" + p["version"])' "$dir/pyproject.toml""#;
+
 /// The arch-independent part: hashed requirements and the pure-Python wheels, in `/`.
+///
+/// With `PACKAGE_SOURCE=registry` the members are not built: only their
+/// `pyproject.toml` is read, and `/registry-requirements.txt` pins each to its
+/// workspace version (`name==version`), installed from the private index by
+/// [`uv_site_packages`].
 pub(crate) fn python_wheels(ctx: &Ctx<'_>, project: &UvProject) -> Result<State> {
     let py = ctx.toolchain(Toolchain::Python)?;
+    let registry = ctx.package_source()? == PackageSource::Registry;
+    if registry {
+        ctx.registry_for_packages(UV_INDEX_URL_ARG, "the workspace's Python packages")?;
+    }
     let mut paths = vec![project.root.clone()];
-    paths.extend(project.members.iter().cloned());
+    if registry {
+        paths.extend(project.members.iter().map(|p| format!("{p}/pyproject.toml")));
+    } else {
+        paths.extend(project.members.iter().cloned());
+    }
     paths.extend(
         project
             .manifest_only
@@ -49,7 +68,18 @@ pub(crate) fn python_wheels(ctx: &Ctx<'_>, project: &UvProject) -> Result<State>
             .map(|p| format!("{p}/pyproject.toml")),
     );
     let sources = ctx.context("python-sources", &paths)?;
-    let step = Step::new(ctx.name("uv export + build pure-Python wheels"))
+    let members = project
+        .members
+        .iter()
+        .map(|m| format!("/tmp/work/{m}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (what, build_dirs) = if registry {
+        ("uv export + build the app wheel (members from the index)", ".".to_string())
+    } else {
+        ("uv export + build pure-Python wheels", format!(". {members}"))
+    };
+    let mut step = Step::new(ctx.name(what))
         .reaches(Registry::PyPi)
         .mount(Mount::bind_ro("/src", &sources)?)
         .mount(Mount::bind_rw("/out", &State::scratch())?)
@@ -65,10 +95,17 @@ pub(crate) fn python_wheels(ctx: &Ctx<'_>, project: &UvProject) -> Result<State>
              --output-file /out/requirements.txt",
         )
         .sh(format!(
-            "for dir in . {}; do if [ -f \"$dir/pyproject.toml\" ]; then uv build --wheel --out-dir /out \"$dir\"; fi; done",
-            project.members.iter().map(|m| format!("/tmp/work/{m}")).collect::<Vec<_>>().join(" ")
-        ))
-        .sh("ls -l /out");
+            "for dir in {build_dirs}; do if [ -f \"$dir/pyproject.toml\" ]; then uv build --wheel --out-dir /out \"$dir\"; fi; done"
+        ));
+    if registry {
+        // The published versions are the workspace's: pin each member to its own version.
+        step = step
+            .sh(format!(
+                "for dir in {members}; do if [ -f \"$dir/pyproject.toml\" ]; then {PROJECT_PIN}; fi; done > /out/registry-requirements.txt"
+            ))
+            .sh("cat /out/registry-requirements.txt");
+    }
+    step = step.sh("ls -l /out");
     Ok(ctx.run(py.state(), step)?.mount_output("/out")?)
 }
 
@@ -108,7 +145,15 @@ pub(crate) fn uv_site_packages(
         .sh(format!(
             "{install} --only-binary :all: --require-hashes -r /in/python/requirements.txt"
         ))
-        .sh(format!("{install} /in/python/*.whl /in/native/*.whl"))
+        .sh(format!("{install} /in/python/*.whl /in/native/*.whl"));
+    if ctx.package_source()? == PackageSource::Registry {
+        // The workspace's own packages, published: from the private index only, never from
+        // uv's cache (a re-published copy is fetched again).
+        step = step.sh(format!(
+            "{install} --refresh --only-binary :all: -r /in/python/registry-requirements.txt"
+        ));
+    }
+    step = step
         .sh("rm -rf /out/site-packages/bin");
     if let Some(t) = ctx.req.source_date_epoch {
         // py_compile writes hash-checked .pyc files instead of mtime-stamped ones; no

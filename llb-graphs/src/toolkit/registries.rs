@@ -42,6 +42,22 @@ pub(crate) enum Registry {
     Crates,
 }
 
+/// Build arg choosing where the internal packages come from: `workspace`
+/// (default: built from the repository) or `registry` (the published
+/// versions, from the private indexes the build args below name).
+pub(crate) const PACKAGE_SOURCE_ARG: &str = "PACKAGE_SOURCE";
+
+/// Where a graph takes the repository's own packages from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PackageSource {
+    /// From the build context (path dependencies, workspace members).
+    Workspace,
+    /// The published versions (the workspace's version numbers) from the
+    /// private registries named by `UV_INDEX_URL`, `NPM_REGISTRY_URL`,
+    /// `CARGO_REGISTRY_INDEX`.
+    Registry,
+}
+
 /// Build args that configure private indexes.
 pub(crate) const UV_INDEX_URL_ARG: &str = "UV_INDEX_URL";
 pub(crate) const NPM_REGISTRY_URL_ARG: &str = "NPM_REGISTRY_URL";
@@ -56,7 +72,56 @@ pub(crate) struct Access {
     pub(crate) env: Vec<(String, String)>,
     /// Shell lines run before the step's own (checks, config from secrets).
     pub(crate) prelude: Vec<String>,
+    /// A configured index is on the build host's loopback (127.0.0.1, ::1,
+    /// localhost): the step needs the host network (`network.host` entitlement).
+    pub(crate) host_network: bool,
     has_tmpfs: bool,
+}
+
+impl Ctx<'_> {
+    /// `PACKAGE_SOURCE` (build arg; `workspace` when unset).
+    pub(crate) fn package_source(&self) -> Result<PackageSource> {
+        match self.registry_arg(PACKAGE_SOURCE_ARG) {
+            "" | "workspace" => Ok(PackageSource::Workspace),
+            "registry" => Ok(PackageSource::Registry),
+            other => Err(GraphError::InvalidBuildArg {
+                name: PACKAGE_SOURCE_ARG.to_string(),
+                value: other.to_string(),
+                reason: "use workspace (build the repository's packages from the context) or registry \
+                         (consume their published versions from the private registries)"
+                    .to_string(),
+            }),
+        }
+    }
+
+    /// In registry mode, the URL build arg `arg` must name the registry the
+    /// internal packages (`what`) are published to.
+    pub(crate) fn registry_for_packages(&self, arg: &str, what: &str) -> Result<String> {
+        let url = self.registry_arg(arg);
+        if url.is_empty() {
+            return Err(GraphError::Spec {
+                spec_file: self.req.spec_file.to_string(),
+                reason: format!(
+                    "{PACKAGE_SOURCE_ARG}=registry consumes {what} from a private registry, but build arg {arg} is not set: \
+                     pass --build-arg {arg}=<its URL> (make container/build PACKAGE_SOURCE=registry sets it)"
+                ),
+            });
+        }
+        Ok(url.to_string())
+    }
+}
+
+/// Whether a registry URL's host is the build host's loopback.
+fn is_loopback(url: &str) -> bool {
+    let rest = url.strip_prefix("sparse+").unwrap_or(url);
+    let rest = rest.split_once("://").map(|(_, r)| r).unwrap_or(rest);
+    let host_port = rest.split('/').next().unwrap_or("");
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    host == "localhost" || host == "::1" || host.starts_with("127.")
 }
 
 impl Registry {
@@ -182,6 +247,7 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
             Registry::GoProxy => {
                 let proxy = ctx.registry_arg(GOPROXY_ARG);
                 if !proxy.is_empty() {
+                    a.host_network |= proxy.split(',').any(is_loopback);
                     a.env.push(("GOPROXY".into(), proxy.to_string()));
                 }
             }
@@ -194,6 +260,7 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                     continue;
                 }
                 let (host, _) = split_url(UV_INDEX_URL_ARG, url)?;
+                a.host_network |= is_loopback(url);
                 a.secret(
                     ctx,
                     step,
@@ -236,6 +303,7 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                     continue;
                 }
                 let (_, scope) = split_url(NPM_REGISTRY_URL_ARG, url)?;
+                a.host_network |= is_loopback(url);
                 a.secret(ctx, step, "npm_token", "NPM_TOKEN", NPM_REGISTRY_URL_ARG)?;
                 a.env.push(("NPM_CONFIG_REGISTRY".into(), url.to_string()));
                 a.env.push((
@@ -255,8 +323,15 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                 }
                 let plain = url.strip_prefix("sparse+").unwrap_or(url);
                 split_url(CARGO_REGISTRY_INDEX_ARG, plain)?;
+                a.host_network |= is_loopback(url);
                 a.env
                     .push(("CARGO_REGISTRIES_PRIVATE_INDEX".into(), url.to_string()));
+                // Cargo sends a token to a registry only through a credential provider;
+                // `cargo:token` reads CARGO_REGISTRIES_PRIVATE_TOKEN (env, no credentials.toml).
+                a.env.push((
+                    "CARGO_REGISTRIES_PRIVATE_CREDENTIAL_PROVIDER".into(),
+                    "cargo:token".into(),
+                ));
                 a.secret(
                     ctx,
                     step,
@@ -277,7 +352,27 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
 
 #[cfg(test)]
 mod tests {
-    use super::split_url;
+    use super::{is_loopback, split_url};
+
+    #[test]
+    fn loopback_urls_are_recognised() {
+        for u in [
+            "http://127.0.0.1:5301/simple/",
+            "sparse+http://127.0.0.1:5303/index/",
+            "http://localhost/",
+            "http://[::1]:8080/x",
+        ] {
+            assert!(is_loopback(u), "{u}");
+        }
+        for u in [
+            "https://pypi.org/simple",
+            "sparse+https://crates.internal.example/index/",
+            "http://10.0.0.1/",
+            "http://127x.example/",
+        ] {
+            assert!(!is_loopback(u), "{u}");
+        }
+    }
 
     #[test]
     fn urls_are_checked_and_split() {

@@ -93,6 +93,9 @@ impl Ctx<'_> {
         let mut exec = Exec::new(["/bin/bash".to_string(), "-c".to_string(), script.join("\n")])?
             .network(if step.registries.is_empty() {
                 NetMode::None
+            } else if access.host_network {
+                // A registry on the build host's loopback: only the host network reaches it.
+                NetMode::Host
             } else {
                 NetMode::Sandbox
             })
