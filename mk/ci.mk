@@ -18,8 +18,9 @@ ACT_VERSION := v0.2.89
 ACT := $(STATE_DIR)/go-tools/act-$(ACT_VERSION)/act
 CI_WORKFLOWS = $(sort $(wildcard $(REPO_ROOT)/.github/workflows/*.yml $(REPO_ROOT)/.github/workflows/*.yaml))
 CI_ACTIONS = $(sort $(wildcard $(REPO_ROOT)/.github/actions/*/action.yml $(REPO_ROOT)/.github/actions/*/action.yaml))
-# The change → image mapping of engineer 13b's frontend CLI; `CI_APPS=a b` overrides it.
-CI_AFFECTED ?= cargo run -q --locked -p patient-risk-frontend -- affected
+# The change → image mapping (`patient-risk-frontend affected`, mk/frontend-release.mk's
+# FRONTEND_CLI); `CI_APPS="a b"` overrides it.
+CI_AFFECTED ?= $(FRONTEND_CLI) affected
 CI_APPS ?=
 # Wheel validation step (5-2): the graph's manylinux wheels when `make package/wheel` exists,
 # else the host wheel and its import tests.
@@ -28,8 +29,9 @@ CI_WHEEL_TARGET ?= $(if $(shell grep -ls '^package/wheel:' $(REPO_ROOT)/mk/*.mk)
 # .github/actions/registry-secrets writes (empty = public indexes only).
 CI_SECRET_FLAGS_FILE ?=
 CI_SECRET_DIR ?= $(or $(RUNNER_TEMP),$(STATE_DIR)/run)/registry-secrets
-# The frontend image the publishing jobs push next to the apps, and build the apps with.
-CI_FRONTEND_PUSH ?= frontend/push
+# The frontend image the publishing jobs push next to the apps (record with its digest), and
+# build the apps with.
+CI_FRONTEND_RECORD = $(CI_OUT)/handoff/llb-frontend.json
 CI_ENV = REPO_ROOT=$(REPO_ROOT) CI_OUT=$(CI_OUT) CI_APPS="$(CI_APPS)" CI_AFFECTED="$(CI_AFFECTED)" \
   IMAGE_PLATFORMS=$(IMAGE_PLATFORMS) CI_SECRET_FLAGS_FILE=$(CI_SECRET_FLAGS_FILE) HOST_CA_BUNDLE=$(HOST_CA_BUNDLE)
 
@@ -98,8 +100,12 @@ ci/publish-release: ## v* tag / dispatch release (behind the container-release e
 ci/_publish:
 	@apps=$$($(CI_ENV) python3 $(CI_TOOL) plan --field apps); \
 	  if [ -z "$$apps" ]; then echo "ci/publish: no app affected; nothing to publish"; exit 0; fi; \
-	  $(MAKE) $(CI_FRONTEND_PUSH) REGISTRY=$(REGISTRY) $(if $(CI_PUBLISH_IMAGE_TAG),IMAGE_TAG=$(CI_PUBLISH_IMAGE_TAG)); \
-	  frontend=$$($(CI_ENV) python3 $(CI_TOOL) frontend-ref --registry "$(REGISTRY)" $(if $(CI_PUBLISH_IMAGE_TAG),--image-tag $(CI_PUBLISH_IMAGE_TAG))); \
+	  rm -rf $(CI_OUT)/handoff $(CI_EVIDENCE_DIR); \
+	  $(MAKE) frontend/push REGISTRY=$(REGISTRY) FRONTEND_RELEASE_RECORD=$(CI_FRONTEND_RECORD) \
+	    $(if $(CI_PUBLISH_IMAGE_TAG),IMAGE_TAG=$(CI_PUBLISH_IMAGE_TAG)); \
+	  frontend=$$($(MAKE) -s frontend/ref FRONTEND_RELEASE_RECORD=$(CI_FRONTEND_RECORD)); \
+	  case "$$frontend" in "$(REGISTRY)/llb-frontend@sha256:"*) ;; \
+	    *) echo "ci/publish: frontend/push recorded $$frontend, not a digest of $(REGISTRY)/llb-frontend" >&2; exit 1;; esac; \
 	  echo "ci/publish: apps $$apps built with BUILDKIT_SYNTAX=$$frontend"; \
 	  $(MAKE) container/push REGISTRY=$(REGISTRY) RELEASE_APPS="$$apps" IMAGES_FRONTEND=$$frontend \
 	    RELEASE_OUT=$(CI_OUT)/handoff $(if $(CI_PUBLISH_IMAGE_TAG),IMAGE_TAG=$(CI_PUBLISH_IMAGE_TAG)) \
@@ -124,6 +130,6 @@ ci/test: ## The whole test suite as .github/workflows/ci.yml runs it (.ci/run: m
 test/unit/ci: ci/lint ## Workflow lint + schema, the workflow contract (events → jobs, permissions, secrets), ci tool units
 	@cd $(REPO_ROOT)/tests/ci && REPO_ROOT=$(REPO_ROOT) $(CI_VENV)/bin/pytest -p no:cacheprovider -q -rs -m "not engine"
 
-test/integration/ci: engine/up bases frontend/build ci/tools ## Publish paths on a scratch registry: PR pushes nothing, main the dev tags, v* tag the release + handoff + evidence
-	@cd $(REPO_ROOT)/tests/ci && REPO_ROOT=$(REPO_ROOT) STATE_DIR=$(STATE_DIR) LOCAL_REGISTRY=$(LOCAL_REGISTRY) \
+test/integration/ci: engine/up bases frontend/build ci/tools ci/act ## Publish paths on a scratch registry: PR pushes nothing (also through act), main the dev tags, v* tag the release + handoff + evidence
+	@cd $(REPO_ROOT)/tests/ci && REPO_ROOT=$(REPO_ROOT) STATE_DIR=$(STATE_DIR) LOCAL_REGISTRY=$(LOCAL_REGISTRY) ACT=$(ACT) \
 	  $(CI_VENV)/bin/pytest -p no:cacheprovider -q -rs -m engine

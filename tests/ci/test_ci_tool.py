@@ -38,7 +38,8 @@ def test_main_push_is_dev_with_the_dev_tags():
     """A push to main publishes dev, dev-<count>-g<sha>, sha-<sha> (tools/release/tags)."""
     p = plan(GITHUB_EVENT_NAME="push", GITHUB_REF="refs/heads/main")
     tags = p["tags"].split()
-    assert p["mode"] == "dev" and tags[2] == "dev" and tags[0].startswith("dev-") and tags[1] == f"sha-{HEAD[:12]}" + tags[0][len(tags[0].rstrip("-dirty")):]
+    suffix = "-dirty" if tags[0].endswith("-dirty") else ""
+    assert p["mode"] == "dev" and tags[2] == "dev" and tags[0].startswith("dev-") and tags[1] == f"sha-{HEAD[:12]}{suffix}"
 
 
 def test_tag_push_is_release_of_that_version():
@@ -171,3 +172,18 @@ def test_evidence_from_a_handoff_record(tmp_path):
     ev = json.loads((tmp_path / "ev" / "evidence.json").read_text())["images"][0]
     assert ev["platform_digests"] == {"linux/amd64": "sha256:" + "b" * 64, "linux/arm64": "sha256:" + "c" * 64}
     assert "`sha256:" + "c" * 64 + "` | ✔ | ✘ |" in summary.read_text()
+
+
+def test_push_uses_the_change_to_image_mapping():
+    """Without CI_APPS a push asks `patient-risk-frontend affected` about before..HEAD (the
+    event payload's `before`): a push that changes nothing builds and publishes no app."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump({"before": HEAD}, f)
+        f.flush()
+        env = {"GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": HEAD,
+               "GITHUB_EVENT_PATH": f.name, "CI_AFFECTED": "cargo run -q --locked -p patient-risk-frontend -- affected"}
+        p = json.loads(ci("plan", env=env).stdout)
+    assert (p["mode"], p["apps"], p["base"]) == ("dev", "", HEAD), p
+    assert p["apps_reason"] == f"affected by {HEAD[:12]}..HEAD"

@@ -190,3 +190,36 @@ def test_tag_pushes_the_release_tags_and_the_handoff(tag_run):
     assert rec["migration_needed"] is False and rec["version"] == VERSION and rec["revision"] == HEAD
     ev = json.loads((tmp / "out" / "evidence" / "evidence.json").read_text())
     assert ev["tag"] == f"v{VERSION}" and ev["images"][0]["tags"] == [f"v{VERSION}", "latest"]
+
+
+def test_pull_request_job_through_act(registry, tmp_path):
+    """nektos/act runs the workflow's `validate` job itself on this host (runs-on self-hosted →
+    host executor) for a pull_request event, from a fresh clone of HEAD as a runner checks it
+    out: its make steps build dev-guide-docs for both platforms and the registry stays as it was.
+    (publish-dev cannot run under act here: act fetches actions/upload-artifact from github.com
+    before the job's first step, and this host has no route to GitHub; docs/release.md.)"""
+    act = os.environ["ACT"]
+    work = STATE_DIR / "ci-act"
+    clone = work / "clone"
+    subprocess.run(["rm", "-rf", str(clone)], check=True)
+    work.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "clone", "-q", "--no-local", str(REPO_ROOT), str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "checkout", "-q", "--detach", HEAD], check=True)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"number": 13, "pull_request": {"number": 13, "base": {"sha": HEAD}, "head": {"sha": HEAD}}}))
+    before = catalog()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_", "RUNNER_", "MAKE"))}
+    env["XDG_CACHE_HOME"] = str(work / "xdg-cache")
+    p = subprocess.run(
+        [act, "pull_request", "-j", "validate", "-W", ".github/workflows/container.yml", "-e", str(event),
+         "-P", "self-hosted=-self-hosted", "--action-cache-path", str(work / "actions"),
+         "--env", f"CI_APPS={APP}", "--env", f"REGISTRY={PREFIX}", "--env", f"STATE_DIR={STATE_DIR}"],
+        cwd=clone, env=env, capture_output=True, text=True, timeout=1800,
+    )
+    out = p.stdout + p.stderr
+    sys.stdout.write(out[-4000:])
+    assert p.returncode == 0, out[-5000:]
+    assert "Success - Main validate" in out and "Job succeeded" in out
+    assert f"ci/images: {APP} (linux/arm64), push: none" in out
+    assert catalog() == before
+    subprocess.run(["rm", "-rf", str(clone)], check=True)

@@ -12,7 +12,6 @@ Subcommands (Python 3.11+, stdlib only):
   secrets-write --dir D            REGISTRY_SECRET_<ID> env → 0600 files + `--secret` flags file
   secrets-clean --dir D            remove them
   secret-bake-flags                CI_SECRET_FLAGS_FILE → bake `--set=*.secrets=…` flags
-  frontend-ref --registry P        <P>/llb-frontend@<digest> of the pushed frontend
   registry-login --registry P      docker login with REGISTRY_USER/REGISTRY_PASSWORD (not loopback)
 """
 from __future__ import annotations
@@ -35,7 +34,6 @@ from releaselib import RELEASE_RE, ReleaseError  # noqa: E402
 MAIN_REF = "refs/heads/main"
 TAG_PREFIX = "refs/tags/"
 ZERO_SHA = re.compile(r"^0+$")
-FRONTEND_REPOSITORY = "llb-frontend"
 
 # Secret ids the graphs read (llb-graphs/src/toolkit/registries.rs) plus Conan's, and the env var
 # the composite action hands each one to `make ci/secrets/write` in.
@@ -428,15 +426,7 @@ def cmd_secret_bake_flags(a: argparse.Namespace) -> int:
     return 0
 
 
-# --- frontend, registry --------------------------------------------------------------------------
-
-def cmd_frontend_ref(a: argparse.Namespace) -> int:
-    repo = f"{a.registry.rstrip('/')}/{FRONTEND_REPOSITORY}"
-    tag = releaselib.compute_tags(a.image_tag or None).tags[0]
-    index = releaselib.index_of(f"{repo}:{tag}")
-    print(f"{repo}@{index['digest']}")
-    return 0
-
+# --- registry --------------------------------------------------------------------------
 
 def is_loopback(registry: str) -> bool:
     host = registry.split("/")[0].rsplit(":", 1)[0].strip("[]")
@@ -468,15 +458,12 @@ def main() -> int:
     for name in ("secrets-write", "secrets-clean"):
         sub.add_parser(name).add_argument("--dir", required=True)
     sub.add_parser("secret-bake-flags")
-    p = sub.add_parser("frontend-ref")
-    p.add_argument("--registry", required=True)
-    p.add_argument("--image-tag", default="")
     sub.add_parser("registry-login").add_argument("--registry", required=True)
     a = ap.parse_args()
     fn = {
         "plan": cmd_plan, "images": cmd_images, "evidence": cmd_evidence, "secrets-write": cmd_secrets_write,
         "secrets-clean": cmd_secrets_clean, "secret-bake-flags": cmd_secret_bake_flags,
-        "frontend-ref": cmd_frontend_ref, "registry-login": cmd_registry_login,
+"registry-login": cmd_registry_login,
     }[a.cmd]
     try:
         return fn(a)
