@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use app_spec::AppSpec;
+use app_spec::{AppSpec, Diagnostics};
 use buildkit_gateway::options::{keys, NamedContext, Subrequest};
 use buildkit_gateway::{
     subrequests, Client, Code, FrontendError, FrontendOptions, FrontendResult, GatewayError,
@@ -37,7 +37,18 @@ async fn serve(client: Client) -> Result<FrontendResult, FrontendError> {
     let caps: BTreeSet<String> = client.caps().enabled_llb().map(str::to_string).collect();
     let loaded = load_spec(&client, &opts, &caps).await?;
     if opts.request == Some(Subrequest::Lint) {
-        return Ok(replies::lint(&loaded.src, &opts).reply());
+        let mut report = replies::lint(&loaded.src, &opts);
+        // --check also fails on what the spec names but the build context lacks.
+        if report.build_error.is_none() && opts.remote_context.is_none() {
+            if let Ok(spec) = app_spec::parse_lenient(loaded.src.filename(), &loaded.src.text) {
+                let problems = context_problems(&client, &opts, &caps, &spec).await?;
+                if let Some(first) = problems.first() {
+                    let location = loaded.src.location(Some(first.span()));
+                    report.build_error = Some((Diagnostics::from_problems(problems).to_string(), location));
+                }
+            }
+        }
+        return Ok(report.reply());
     }
     let spec = loaded.src.parse()?;
     let target = replies::target_info(&spec, opts.target.as_deref())?;
@@ -52,6 +63,7 @@ async fn serve(client: Client) -> Result<FrontendResult, FrontendError> {
         _ => {}
     }
     warn_lint(&client, &opts, &loaded, &spec).await;
+    refuse_credential_like_build_args(&loaded.src, &opts, &spec)?;
     Build {
         client: &client,
         opts: &opts,
@@ -120,8 +132,8 @@ async fn load_spec(client: &Client, opts: &FrontendOptions, caps: &BTreeSet<Stri
             "the app spec `{filename}` is larger than {MAX_SPEC_BYTES} bytes: is -f pointing at the right file?"
         )));
     }
-    let text = String::from_utf8(data).map_err(|e| {
-        FrontendError::message(format!("the app spec `{filename}` is not UTF-8 text: {e}"))
+    let text = app_spec::decode(filename, data.clone()).map_err(|diags| {
+        SpecSource::new(filename, String::from_utf8_lossy(&data).into_owned()).diagnostics_error(&diags)
     })?;
     Ok(Loaded {
         src: SpecSource::new(filename, text),
@@ -155,6 +167,131 @@ async fn warn_lint(client: &Client, opts: &FrontendOptions, loaded: &Loaded, spe
     }
 }
 
+/// A build refuses the build args `--check` reports as credentials (same
+/// words), unless `ALLOW_CREDENTIAL_LIKE_BUILD_ARGS` names the ones whose
+/// values only look like credentials (docs/app-spec.md).
+fn refuse_credential_like_build_args(src: &SpecSource, opts: &FrontendOptions, spec: &AppSpec) -> Result<(), FrontendError> {
+    let named = replies::named_context_values(opts);
+    let input = app_spec::LintInput {
+        spec_text: &src.text,
+        spec,
+        build_args: &opts.build_args,
+        labels: &opts.labels,
+        named_contexts: &named,
+    };
+    let refused = app_spec::refused_build_args(&input);
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let mut message = format!("build refused: {} build arg finding(s) that --check reports:\n", refused.len());
+    for w in &refused {
+        message.push_str(&format!("  {}: {}\n", w.rule, w.detail));
+    }
+    message.push_str(&format!(
+        "  help: pass credentials with --secret; if a value only looks like a credential, allow it with \
+         --build-arg {}=NAME[,NAME] (docs/app-spec.md#credential-like-build-args-refuse-a-build)",
+        app_spec::ALLOW_CREDENTIAL_LIKE_BUILD_ARGS
+    ));
+    let err = FrontendError::message(message);
+    let ranges: Vec<_> = refused.iter().filter_map(|w| w.span).map(span_range).collect();
+    Err(if ranges.is_empty() { err } else { err.with_source(&src.file, &ranges[..1]) })
+}
+
+/// Checks what the spec names (packages, npm workspace, Go main package,
+/// MkDocs configs and sources) against the build context, through the
+/// bridge's StatFile/ReadFile/ReadDir on small solves of the context local
+/// that send only the paths asked about.
+async fn context_problems(
+    client: &Client,
+    opts: &FrontendOptions,
+    caps: &BTreeSet<String>,
+    spec: &AppSpec,
+) -> Result<Vec<app_spec::Diagnostic>, FrontendError> {
+    use app_spec::{Answer, ContextCheck, Need};
+    let mut facts = app_spec::ContextFacts::new();
+    for _ in 0..6 {
+        let needs = match app_spec::check_context(spec, &facts) {
+            ContextCheck::Done(problems) => return Ok(problems),
+            ContextCheck::Need(needs) => needs,
+        };
+        // Stats and listings send directories without their content; reads send the files.
+        let (reads, looks): (Vec<Need>, Vec<Need>) = needs.into_iter().partition(|n| matches!(n, Need::Read(_)));
+        if !looks.is_empty() {
+            let mut include = Vec::new();
+            let mut exclude = Vec::new();
+            for need in &looks {
+                let (inc, exc) = match need {
+                    Need::ReadDir(p) => (format!("{p}/*"), format!("{p}/*/*")),
+                    _ => (need.path().to_string(), format!("{}/*", need.path())),
+                };
+                include.push(inc);
+                exclude.push(exc);
+            }
+            let reference = solve_context(client, opts, caps, include, exclude, "paths").await?;
+            for need in looks {
+                let answer = match &need {
+                    Need::ReadDir(p) => match client.read_dir(&reference, p, None).await {
+                        Ok(entries) => Answer::Entries(entries.into_iter().map(|e| e.path).collect()),
+                        Err(_) => Answer::Missing,
+                    },
+                    _ => match client.stat_file(&reference, need.path()).await {
+                        Ok(st) if st.is_dir() => Answer::Dir,
+                        Ok(_) => Answer::File,
+                        Err(_) => Answer::Missing,
+                    },
+                };
+                facts.insert(need, answer);
+            }
+        }
+        if !reads.is_empty() {
+            let include = reads.iter().map(|n| n.path().to_string()).collect();
+            let reference = solve_context(client, opts, caps, include, Vec::new(), "files").await?;
+            for need in reads {
+                let max = app_spec::context::MAX_PACKAGE_JSON_BYTES;
+                let answer = match client.read_file(&reference, need.path(), Some((0, max))).await {
+                    Ok(bytes) => Answer::Bytes(bytes),
+                    Err(_) => Answer::Missing,
+                };
+                facts.insert(need, answer);
+            }
+        }
+    }
+    Err(FrontendError::new(Code::Internal, "the build-context check of the spec did not settle"))
+}
+
+/// The context local with only `include` (minus `exclude`) sent.
+async fn solve_context(
+    client: &Client,
+    opts: &FrontendOptions,
+    caps: &BTreeSet<String>,
+    include_patterns: Vec<String>,
+    exclude_patterns: Vec<String>,
+    kind: &str,
+) -> Result<buildkit_gateway::RefId, FrontendError> {
+    let local = &opts.context_local;
+    let session = opts.local_session(local, client.session_id());
+    let state = State::local(
+        local.clone(),
+        LocalOpts {
+            include_patterns,
+            exclude_patterns,
+            shared_key_hint: Some(format!("{local}:spec-check-{kind}")),
+            session_id: Some(session.to_string()).filter(|s| !s.is_empty()),
+            differ: Some(LocalDiffer::None),
+            ..LocalOpts::default()
+        },
+    )
+    .map_err(|e| llb_error("cannot describe the build context check", e))?
+    .with_custom_name(format!("[internal] check the app spec's {kind} in the build context"));
+    let def = state
+        .marshal(&MarshalOpts {
+            llb_caps: Some(caps.clone()),
+            ..MarshalOpts::default()
+        })
+        .map_err(|e| llb_error("cannot check the build context", e))?;
+    Ok(client.solve(SolveRequest::new(def)).await?)
+}
+
 struct Build<'a> {
     client: &'a Client,
     opts: &'a FrontendOptions,
@@ -172,6 +309,10 @@ fn to_llb(p: &Platform) -> Result<llb::Platform, FrontendError> {
 impl Build<'_> {
     async fn run(self) -> Result<FrontendResult, FrontendError> {
         self.refuse_remote_context().await?;
+        let problems = context_problems(self.client, self.opts, self.caps, self.spec).await?;
+        if !problems.is_empty() {
+            return Err(self.src.diagnostics_error(&Diagnostics::from_problems(problems)));
+        }
         let platforms: Vec<Platform> = if self.opts.platforms.is_empty() {
             vec![self.build_platform.clone()]
         } else {

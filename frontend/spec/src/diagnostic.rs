@@ -26,6 +26,12 @@ pub mod codes {
     pub const INVALID_VALUE: &str = "invalid-value";
     /// The same value listed twice where each must be unique.
     pub const DUPLICATE: &str = "duplicate";
+    /// A string, array or table beyond the documented limits (docs/app-spec.md#limits).
+    pub const LIMIT: &str = "limit";
+    /// The file is not UTF-8 text.
+    pub const ENCODING: &str = "encoding";
+    /// A path or npm workspace the spec names is not in the build context.
+    pub const NOT_IN_CONTEXT: &str = "not-in-context";
 }
 
 /// A 1-based source range. `end_column` is exclusive (one past the last
@@ -146,6 +152,11 @@ impl Diagnostics {
     pub(crate) fn sorted(mut list: Vec<Diagnostic>) -> Diagnostics {
         list.sort_by_key(|d| (d.line, d.column));
         Diagnostics(list)
+    }
+
+    /// Problems found outside the parser (e.g. the build-context check), in source order.
+    pub fn from_problems(list: Vec<Diagnostic>) -> Diagnostics {
+        Diagnostics::sorted(list)
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {

@@ -22,8 +22,10 @@
 //!   source locations to the ops a key produces.
 
 mod checker;
+pub mod context;
 mod credential;
 pub mod diagnostic;
+pub mod limits;
 mod lint;
 mod node;
 pub mod release;
@@ -35,8 +37,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use context::{check_context, Answer, ContextCheck, ContextFacts, Need};
 pub use diagnostic::{codes, Diagnostic, Diagnostics, Span};
-pub use lint::{lint, lint_with, rules, LintInput, LintWarning, Rule, DOCS_URL, RULES};
+pub use limits::decode;
+pub use lint::{
+    lint, lint_with, refused_build_args, rules, LintInput, LintWarning, Rule, ALLOW_CREDENTIAL_LIKE_BUILD_ARGS,
+    DOCS_URL, RULES,
+};
 pub use release::ReleaseContract;
 pub use spec::{
     is_reserved_build_arg, AppSpec, ArgOrigin, BuildArg, Graph, GraphSettings, Platform, Runtime,

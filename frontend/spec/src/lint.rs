@@ -107,6 +107,8 @@ impl fmt::Display for LintWarning {
 struct Finding {
     detail: String,
     span: Option<Span>,
+    /// The build arg the finding is about (for the credential refusal's opt-out).
+    arg: Option<String>,
 }
 
 /// The registry, in the order rules run and are documented.
@@ -187,6 +189,38 @@ pub fn lint_with(input: &LintInput<'_>) -> Vec<LintWarning> {
     out.into_iter().map(|(_, w)| w).collect()
 }
 
+/// The build arg that lists (comma-separated) the build args whose values
+/// only look like credentials, so that a build does not refuse them:
+/// `--build-arg ALLOW_CREDENTIAL_LIKE_BUILD_ARGS=CHECKSUM_SEED`. It never
+/// waives `SecretDeclaredAsBuildArg` (`NPM_TOKEN` and the like always carry
+/// a secret). See docs/app-spec.md#credential-like-build-args-refuse-a-build.
+pub const ALLOW_CREDENTIAL_LIKE_BUILD_ARGS: &str = "ALLOW_CREDENTIAL_LIKE_BUILD_ARGS";
+
+/// The findings that refuse a build: every `SecretDeclaredAsBuildArg`, and
+/// every `CredentialLikeBuildArg` whose arg is not listed in
+/// [`ALLOW_CREDENTIAL_LIKE_BUILD_ARGS`]. Same wording as `--check`.
+pub fn refused_build_args(input: &LintInput<'_>) -> Vec<LintWarning> {
+    let allowed: Vec<&str> = input
+        .build_args
+        .get(ALLOW_CREDENTIAL_LIKE_BUILD_ARGS)
+        .map(|v| v.split(',').map(str::trim).filter(|n| !n.is_empty()).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for rule in RULES {
+        let findings = match rule.name {
+            "SecretDeclaredAsBuildArg" => (rule.check)(input),
+            "CredentialLikeBuildArg" => (rule.check)(input)
+                .into_iter()
+                .filter(|f| !f.arg.as_deref().is_some_and(|a| allowed.contains(&a)))
+                .collect(),
+            _ => continue,
+        };
+        out.extend(rule.warnings(findings));
+    }
+    out.sort_by_key(|w| (w.span.is_none(), w.span));
+    out
+}
+
 fn unknown_key(input: &LintInput<'_>) -> Vec<Finding> {
     unknown_key_findings(&input.spec.file, input.spec_text)
 }
@@ -213,6 +247,7 @@ fn unknown_key_findings(file: &str, text: &str) -> Vec<Finding> {
             Finding {
                 detail,
                 span: Some(d.span()),
+                arg: None,
             }
         })
         .collect()
@@ -246,6 +281,7 @@ fn credential_like_build_arg(input: &LintInput<'_>) -> Vec<Finding> {
                 out.push(Finding {
                     detail,
                     span: spec.span(&path),
+                    arg: Some(arg.name.clone()),
                 });
             }
         }
@@ -257,10 +293,14 @@ fn credential_like_build_arg(input: &LintInput<'_>) -> Vec<Finding> {
             out.push(Finding {
                 detail,
                 span: spec.span(&format!("{path}.default")).or(spec.span(&path)),
+                arg: Some(arg.name.clone()),
             });
         }
     }
     for (name, value) in input.build_args {
+        if name == ALLOW_CREDENTIAL_LIKE_BUILD_ARGS {
+            continue; // a list of build-arg names, not a credential
+        }
         let declared_in_spec = spec
             .build_arg(name)
             .is_some_and(|a| a.origin == ArgOrigin::Spec);
@@ -271,13 +311,14 @@ fn credential_like_build_arg(input: &LintInput<'_>) -> Vec<Finding> {
                         "build arg `{name}` looks like a credential: {why}; {AS_SECRET}"
                     ),
                     span: None,
+                    arg: Some(name.clone()),
                 });
                 continue;
             }
         }
         if let Some(why) = suspicious_value(value) {
             let detail = format!("the value given for build arg `{name}` looks like a credential: {why}; {AS_SECRET}");
-            out.push(Finding { detail, span: None });
+            out.push(Finding { detail, span: None, arg: Some(name.clone()) });
         }
     }
     out
@@ -296,6 +337,7 @@ fn credential_like_label(input: &LintInput<'_>) -> Vec<Finding> {
             Some(Finding {
                 detail: format!("label `{name}` looks like a credential: {why}; {fix}"),
                 span: None,
+                arg: None,
             })
         })
         .collect()
@@ -323,6 +365,7 @@ fn secret_declared_as_build_arg(input: &LintInput<'_>) -> Vec<Finding> {
             out.push(Finding {
                 detail: advice(&arg.name, id),
                 span: spec.span(&format!("args.{}", arg.name)),
+                arg: Some(arg.name.clone()),
             });
         }
     }
@@ -334,6 +377,7 @@ fn secret_declared_as_build_arg(input: &LintInput<'_>) -> Vec<Finding> {
             out.push(Finding {
                 detail: advice(name, id),
                 span: None,
+                arg: Some(name.clone()),
             });
         }
     }
@@ -346,7 +390,11 @@ fn unknown_build_arg(input: &LintInput<'_>) -> Vec<Finding> {
     input
         .build_args
         .keys()
-        .filter(|name| !declared.contains(&name.as_str()) && !is_reserved_build_arg(name))
+        .filter(|name| {
+            !declared.contains(&name.as_str())
+                && !is_reserved_build_arg(name)
+                && name.as_str() != ALLOW_CREDENTIAL_LIKE_BUILD_ARGS
+        })
         .map(|name| {
             let help = match suggest::closest(name, declared.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`?"),
@@ -361,6 +409,7 @@ fn unknown_build_arg(input: &LintInput<'_>) -> Vec<Finding> {
                     spec.app
                 ),
                 span: None,
+                arg: None,
             }
         })
         .collect()
@@ -376,6 +425,7 @@ fn floating_base_override(input: &LintInput<'_>) -> Vec<Finding> {
                 return None;
             }
             Some(Finding {
+                arg: None,
                 detail: format!(
                     "named context `{name}` overrides a base with `{reference}`, which has no digest: it is resolved to whatever the tag points at today; append `@sha256:<digest>` to pin it"
                 ),
@@ -393,6 +443,7 @@ fn credential_in_spec(input: &LintInput<'_>) -> Vec<Finding> {
         .filter_map(|(i, line)| {
             let why = known_secret_format(line)?;
             Some(Finding {
+                arg: None,
                 detail: format!("line {} looks like it contains a credential: {why}; remove it from the spec and rotate it", i + 1),
                 span: Some(Span::line_of(input.spec_text, i + 1)),
             })

@@ -80,6 +80,7 @@ pub(crate) fn validate(file: &str, text: &str) -> Outcome {
             };
         }
     };
+    crate::limits::check(&mut c, &source.root);
     let syntax_span = c.span(source.syntax_span.clone());
     c.spans.insert("syntax".to_string(), syntax_span);
     let anchor = source
