@@ -164,6 +164,7 @@ def test_main_evidence(main_run):
     assert img["index_digest"] == releaselib.index_of(f"{PREFIX}/{APP}:dev")["digest"]
     assert sorted(img["platform_digests"]) == ["linux/amd64", "linux/arm64"]
     assert all(img["provenance"].values()) and all(img["sbom"].values()) and img["revision"] == HEAD
+    assert ev["frontend"]["ref"] == f"{PREFIX}/llb-frontend@{frontend_digest()}"
     assert f"### {APP}" in (tmp / "summary.md").read_text()
 
 

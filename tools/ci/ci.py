@@ -335,9 +335,17 @@ def cmd_evidence(a: argparse.Namespace) -> int:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     md = evidence_markdown(handoff["tag"], rows)
-    (out / "evidence.json").write_text(json.dumps({"tag": handoff["tag"], "images": rows}, indent=2) + "\n")
+    doc = {"tag": handoff["tag"], "images": rows}
+    fe = Path(a.handoff) / "llb-frontend.json"
+    if fe.exists():
+        # The frontend the apps were built by (make frontend/push's record).
+        doc["frontend"] = json.loads(fe.read_text())
+        md += (f"### llb-frontend (BUILDKIT_SYNTAX of the images above)\n\n- reference: `{doc['frontend']['ref']}`\n"
+               f"- tags: {', '.join(f'`{t}`' for t in doc['frontend']['tags'])}\n"
+               f"- platforms: {', '.join(doc['frontend']['platforms'])}\n- revision: `{doc['frontend']['revision']}`\n")
+    (out / "evidence.json").write_text(json.dumps(doc, indent=2) + "\n")
     (out / "evidence.md").write_text(md)
-    for name in [f"{r['app']}.json" for r in handoff["apps"]] + ["handoff.json", "handoff.md"]:
+    for name in [f"{r['app']}.json" for r in handoff["apps"]] + ["handoff.json", "handoff.md", "llb-frontend.json"]:
         if (Path(a.handoff) / name).exists():
             (out / name).write_text((Path(a.handoff) / name).read_text())
     summary(md)
