@@ -58,18 +58,21 @@ release/handoff: ## Write the CD handoff (artifacts/release/<app>.json/.md: repo
 	@$(RELEASE_TOOLS)/handoff --registry "$(REGISTRY)" $(RELEASE_TAG_ARGS) $(foreach a,$(RELEASE_APPS),--app $(a)) --out "$(RELEASE_OUT)"
 
 supply-chain/venv:
-	@if ! $(SUPPLY_CHAIN_VENV)/bin/python -c "import pytest, spdx_tools" 2>/dev/null \
+	@if ! $(SUPPLY_CHAIN_VENV)/bin/python -c "import pytest, spdx_tools, ntia_conformance_checker" 2>/dev/null \
 	    || ! cmp -s $(SUPPLY_CHAIN_REQUIREMENTS) $(SUPPLY_CHAIN_VENV)/requirements.txt; then \
 	  rm -rf $(SUPPLY_CHAIN_VENV) && python3 -m venv $(SUPPLY_CHAIN_VENV) && \
 	  $(SUPPLY_CHAIN_VENV)/bin/pip install -q --disable-pip-version-check -r $(SUPPLY_CHAIN_REQUIREMENTS) && \
 	  cp $(SUPPLY_CHAIN_REQUIREMENTS) $(SUPPLY_CHAIN_VENV)/requirements.txt; fi
 
-test/unit/supply-chain: supply-chain/venv ## image-sbom on this repo's lock files + pyspdxtools, release tools (tags from a scratch git repo)
-	@cd $(REPO_ROOT) && PYSPDXTOOLS=$(SUPPLY_CHAIN_VENV)/bin/pyspdxtools cargo test -q --locked -p image-sbom
+# image-sbom's tests build Go binaries (the operator fragment's Go) and run pyspdxtools and the NTIA
+# minimum-elements checker (sbomcheck) of the venv; each fails, never skips, without its tool.
+test/unit/supply-chain: supply-chain/venv ## image-sbom on this repo's lock files + pyspdxtools + NTIA checker, release tools (tags from a scratch git repo)
+	@cd $(REPO_ROOT) && PATH="$(OPERATOR_GO_BIN):$$PATH" GOTOOLCHAIN=local PYSPDXTOOLS=$(SUPPLY_CHAIN_VENV)/bin/pyspdxtools \
+	  NTIA_CHECKER=$(SUPPLY_CHAIN_VENV)/bin/sbomcheck cargo test -q --locked -p image-sbom
 	@cd $(REPO_ROOT) && cargo clippy -q --locked -p image-sbom --all-targets -- -D warnings
 	@cd $(REPO_ROOT)/tests/supply-chain && $(SUPPLY_CHAIN_VENV)/bin/pytest -p no:cacheprovider -q -rs -m "not engine"
 
 test/integration/supply-chain: engine/up bases frontend/build supply-chain/venv ## Push to the local registry; SBOM/provenance per platform, pyspdxtools, no canary leak, handoff digests, dev tags, reproducible digests
 	@cd $(REPO_ROOT)/tests/supply-chain && REPO_ROOT=$(REPO_ROOT) LOCAL_REGISTRY=$(LOCAL_REGISTRY) \
-	  HOST_CA_BUNDLE=$(HOST_CA_BUNDLE) PYSPDXTOOLS=$(SUPPLY_CHAIN_VENV)/bin/pyspdxtools \
+	  HOST_CA_BUNDLE=$(HOST_CA_BUNDLE) PYSPDXTOOLS=$(SUPPLY_CHAIN_VENV)/bin/pyspdxtools NTIA_CHECKER=$(SUPPLY_CHAIN_VENV)/bin/sbomcheck \
 	  $(SUPPLY_CHAIN_VENV)/bin/pytest -p no:cacheprovider -q -rs -m engine

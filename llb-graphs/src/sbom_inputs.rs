@@ -9,7 +9,8 @@
 //!   distributions, a Go binary's embedded build info;
 //! - [`BuildRecord`]: files in a state the graph builds next to the image:
 //!   `cargo metadata` of the crate compiled into a wheel, the npm lock of
-//!   the bundled workspace.
+//!   the bundled workspace and the `package.json` npm installed for each
+//!   bundled package (the lock records no author: the supplier comes from there).
 //!
 //! Every runtime image starts with its base and [`ImageContent::DpkgDatabase`]
 //! (see `toolkit::runtime`); each app graph adds what it installs.
@@ -55,12 +56,16 @@ pub enum BuildRecord {
         /// Path of Cargo.lock in `state`.
         lock: String,
     },
-    /// The npm lock of the workspace whose bundle is in the image.
+    /// The npm lock of the workspace whose bundle is in the image, in the tree `npm ci`
+    /// installed for the bundle's build.
     NpmLock {
-        /// The state holding the lock file.
+        /// The installed tree (lock, workspace manifests, `node_modules`).
         state: State,
         /// Path of `package-lock.json` in `state`.
         lock: String,
+        /// The npm root in `state`: a lock location `node_modules/x` is installed at
+        /// `<root>/node_modules/x` (its `package.json` holds the author).
+        root: String,
         /// The workspace directory as the lock names it (`apps/patient-risk-web`).
         workspace: String,
     },
@@ -137,12 +142,14 @@ pub(crate) fn cargo_record(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<BuildRec
     })
 }
 
-/// The repository's `package-lock.json`, for the bundled workspace `workspace`.
-pub(crate) fn npm_record(ctx: &Ctx<'_>, workspace: &str) -> Result<BuildRecord> {
-    let state = ctx.context("sbom-npm-lock", &["package-lock.json".to_string()])?;
-    Ok(BuildRecord::NpmLock {
-        state,
-        lock: "/package-lock.json".to_string(),
+/// The lock and installed manifests of `npm ci`'s tree `installed` (npm root `root`), for
+/// the bundled workspace `workspace`. The same state the bundle was built on: no extra step.
+pub(crate) fn npm_record(installed: &State, root: &str, workspace: &str) -> BuildRecord {
+    let root = format!("/{}", root.trim_matches('/'));
+    BuildRecord::NpmLock {
+        state: installed.clone(),
+        lock: format!("{root}/package-lock.json"),
+        root,
         workspace: workspace.trim_matches('/').to_string(),
-    })
+    }
 }

@@ -83,6 +83,8 @@ fn the_api_reads_site_packages_and_cargo_metadata_for_the_target() {
     }
 }
 
+/// The web's record is the tree `npm ci` installed for the bundle (lock + every installed
+/// package.json, where the suppliers come from), not a second install.
 #[test]
 fn the_web_reads_the_npm_lock_and_the_operator_its_binary() {
     let p = Platform::linux_amd64();
@@ -90,16 +92,22 @@ fn the_web_reads_the_npm_lock_and_the_operator_its_binary() {
     let [BuildRecord::NpmLock {
         state,
         lock,
+        root,
         workspace,
     }] = web.sbom.records.as_slice()
     else {
         panic!("one npm record: {:?}", web.sbom.records);
     };
     assert_eq!(
-        (lock.as_str(), workspace.as_str()),
-        ("/package-lock.json", "apps/patient-risk-web")
+        (lock.as_str(), root.as_str(), workspace.as_str()),
+        ("/work/package-lock.json", "/work", "apps/patient-risk-web")
     );
-    assert!(dump(state, &p).contains("package-lock.json"));
+    let text = dump(state, &p);
+    assert!(text.contains("npm ci --ignore-scripts"), "{text}");
+    assert!(
+        dump(&web.state, &p).contains("npm ci --ignore-scripts"),
+        "the image's bundle was built on the same install"
+    );
 
     let op = release("risk-monitor-operator", &p);
     let binary = ImageContent::GoBinary {

@@ -269,7 +269,10 @@ async fn read_image_content(
                 reader.feed(&bytes).map_err(|e| source_error(p, e))?;
             }
             let info = reader.finish().map_err(|e| source_error(p, e))?;
-            sbom.add(info.components(path, Parent::Image));
+            // Go records `(devel)` for what it built from a directory: those get the image's
+            // version (the VERSION build arg).
+            let version = label(&image.config, &format!("{OCI}version"));
+            sbom.add(info.components(path, Parent::Image, version));
         }
     }
     Ok(())
@@ -303,10 +306,24 @@ async fn read_record(
                 .map_err(|e| source_error(p, e))?;
             sbom.add(set);
         }
-        BuildRecord::NpmLock { lock, workspace, .. } => {
+        BuildRecord::NpmLock {
+            lock, root, workspace, ..
+        } => {
             let text = read_text(client, p, &r, lock).await?;
-            let set = image_sbom::npm::production_packages("package-lock.json", &text, workspace, Parent::Image)
+            // The lock records no author: each bundled package's installed package.json does.
+            let locations = image_sbom::npm::production_locations("package-lock.json", &text, workspace)
                 .map_err(|e| source_error(p, e))?;
+            let mut manifests = BTreeMap::new();
+            for loc in locations {
+                let path = format!("{}/{loc}/package.json", root.trim_end_matches('/'));
+                // Absent only for an optional package npm skipped on the build platform.
+                if let Some(manifest) = read_optional(client, &r, &path).await {
+                    manifests.insert(loc, manifest);
+                }
+            }
+            let set =
+                image_sbom::npm::production_packages("package-lock.json", &text, workspace, &manifests, Parent::Image)
+                    .map_err(|e| source_error(p, e))?;
             sbom.add(set);
         }
     }

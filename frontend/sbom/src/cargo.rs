@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::model::{Algorithm, Checksum, Component, ComponentSet, Ecosystem, Parent, Purpose, SourceError};
 use crate::purl::Purl;
+use crate::supplier;
 
 const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
 
@@ -42,6 +43,37 @@ struct Package {
     homepage: Option<String>,
     #[serde(default)]
     manifest_path: String,
+    #[serde(default)]
+    authors: Vec<String>,
+}
+
+/// The crate's supplier: its first `authors` entry, else the owner of its `repository`
+/// (then `homepage`) URL, else where it came from: `crates.io/crates/<name>`, the owner of a
+/// git source; `None` for a path crate that declares none of these (the image's supplier
+/// then stands for it: it was built from the image's own sources).
+fn supplier_of(p: &Package) -> Option<String> {
+    if let Some(a) = p
+        .authors
+        .iter()
+        .flat_map(|a| supplier::parse_contacts(a))
+        .find_map(|c| supplier::contact_actor(&c))
+    {
+        return Some(a);
+    }
+    if let Some(owner) = [&p.repository, &p.homepage]
+        .into_iter()
+        .flatten()
+        .find_map(|u| supplier::source_owner(u))
+    {
+        return Some(owner);
+    }
+    match p.source.as_deref() {
+        Some(CRATES_IO) => Some(supplier::registry(&format!("crates.io/crates/{}", p.name))),
+        Some(other) => Some(
+            supplier::source_owner(other).unwrap_or_else(|| supplier::registry(other.split('#').next().unwrap_or(other))),
+        ),
+        None => None,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -189,6 +221,7 @@ pub fn linked_crates(
             }
         }
         c.homepage = p.homepage.clone().or_else(|| p.repository.clone());
+        c.supplier = supplier_of(p);
         match p.source.as_deref() {
             Some(CRATES_IO) => {
                 c.purl = Some(Purl::new("cargo", &p.name).version(&p.version).to_string());
@@ -281,5 +314,44 @@ mod tests {
         assert_eq!(by_root.components.len(), 2);
         let no_root = linked_crates("m.json", &md.to_string(), None, None, Parent::Image).unwrap_err();
         assert!(no_root.message.contains("--manifest-path"), "{no_root}");
+    }
+
+    /// Supplier: first `authors` entry, else the owner of `repository`/`homepage`, else the
+    /// crates.io page or the git source's owner; a path crate that declares nothing gets none
+    /// (the image's supplier stands for it). Author strings as crates.io crates write them.
+    #[test]
+    fn suppliers_from_authors_repository_or_source() {
+        let p = |authors: &[&str], repository: Option<&str>, source: Option<&str>| Package {
+            name: "c".into(),
+            version: "1.0.0".into(),
+            id: "c".into(),
+            license: None,
+            license_file: None,
+            source: source.map(str::to_string),
+            targets: vec![],
+            repository: repository.map(str::to_string),
+            homepage: None,
+            manifest_path: String::new(),
+            authors: authors.iter().map(|a| a.to_string()).collect(),
+        };
+        let cases = [
+            (p(&["The Rust Project Developers"], None, Some(CRATES_IO)), Some("Organization: The Rust Project Developers")),
+            (p(&["David Tolnay <dtolnay@gmail.com>"], None, Some(CRATES_IO)), Some("Person: David Tolnay (dtolnay@gmail.com)")),
+            (
+                p(&["PyO3 Project and Contributors <https://github.com/PyO3>"], None, Some(CRATES_IO)),
+                Some("Organization: PyO3 Project and Contributors"),
+            ),
+            (p(&[], Some("https://github.com/rust-lang/libc"), Some(CRATES_IO)), Some("Organization: github.com/rust-lang")),
+            (p(&[], None, Some(CRATES_IO)), Some("Organization: crates.io/crates/c")),
+            (
+                p(&[], None, Some("git+https://github.com/o/r?rev=1#abc")),
+                Some("Organization: github.com/o"),
+            ),
+            (p(&[], Some("https://github.com/tirosh-chain/guide"), None), Some("Organization: github.com/tirosh-chain")),
+            (p(&[], None, None), None),
+        ];
+        for (pkg, want) in cases {
+            assert_eq!(supplier_of(&pkg).as_deref(), want, "{pkg:?}");
+        }
     }
 }

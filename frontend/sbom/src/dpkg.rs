@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{Component, ComponentSet, Parent, Purpose, SourceError};
 use crate::purl::Purl;
+use crate::supplier;
 
 /// `ID` and `VERSION_ID` of `/etc/os-release`, for purl qualifiers (`distro=debian-13`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,6 +23,8 @@ pub struct OsRelease {
     pub version_id: String,
     /// `VERSION_CODENAME` (e.g. `trixie`).
     pub codename: String,
+    /// `NAME` (e.g. `Debian GNU/Linux`): the supplier of a package whose record names none.
+    pub name: String,
 }
 
 impl OsRelease {
@@ -35,6 +38,7 @@ impl OsRelease {
                 "ID" => out.id = v,
                 "VERSION_ID" => out.version_id = v,
                 "VERSION_CODENAME" => out.codename = v,
+                "NAME" => out.name = v,
                 _ => {}
             }
         }
@@ -126,6 +130,7 @@ struct Installed {
     depends: Vec<Vec<String>>,
     provides: Vec<String>,
     maintainer: Option<String>,
+    origin: Option<String>,
     homepage: Option<String>,
     file: String,
 }
@@ -167,6 +172,7 @@ fn installed(file: &str, p: &Paragraph, status_required: bool) -> Result<Option<
         depends,
         provides,
         maintainer: p.get("maintainer").map(str::to_string),
+        origin: p.get("origin").map(str::to_string),
         homepage: p.get("homepage").map(str::to_string),
         file: file.to_string(),
     }))
@@ -216,6 +222,33 @@ pub struct DpkgDatabase {
 }
 
 impl DpkgDatabase {
+    /// The package's supplier: its `Maintainer` (Debian Policy 5.3 requires one in every
+    /// binary package), else its `Origin`, else the distribution os-release names.
+    fn supplier(&self, p: &Installed) -> String {
+        if let Some(a) = p
+            .maintainer
+            .as_deref()
+            .and_then(|m| supplier::parse_contacts(m).into_iter().next())
+            .and_then(|c| supplier::contact_actor(&c))
+        {
+            return a;
+        }
+        if let Some(a) = p
+            .origin
+            .as_deref()
+            .and_then(|o| supplier::actor(supplier::Kind::Organization, o, None))
+        {
+            return a;
+        }
+        let os = self.os_release.as_ref();
+        let distro = os
+            .map(|o| o.name.as_str())
+            .filter(|n| !n.is_empty())
+            .or_else(|| os.map(|o| o.id.as_str()).filter(|n| !n.is_empty()))
+            .unwrap_or("Debian");
+        supplier::registry(distro)
+    }
+
     /// Whether nothing was found (an image without a dpkg database).
     pub fn is_empty(&self) -> bool {
         self.status.is_none() && self.status_d.is_empty()
@@ -268,10 +301,10 @@ impl DpkgDatabase {
             let mut c = Component::new(crate::Ecosystem::Deb, &p.name, &p.version);
             c.purl = Some(purl.to_string());
             c.purpose = Purpose::OperatingSystem;
-            c.supplier = Some("Organization: Debian".to_string());
+            c.supplier = Some(self.supplier(p));
             c.homepage = p.homepage.clone();
-            c.comment = Some(match &p.maintainer {
-                Some(m) => format!("dpkg record {} (maintainer: {m}); dpkg keeps no license field", p.file),
+            c.comment = Some(match &p.origin {
+                Some(o) => format!("dpkg record {} (origin: {o}); dpkg keeps no license field", p.file),
                 None => format!("dpkg record {}; dpkg keeps no license field", p.file),
             });
             set.components.push(c);
@@ -368,5 +401,40 @@ mod tests {
             .unwrap_err()
             .message
             .contains("has no `Status`"));
+    }
+
+    /// Supplier: the record's `Maintainer` (team or person), else its `Origin`, else the
+    /// distribution os-release names; real Maintainer lines of Debian 13 records.
+    #[test]
+    fn suppliers_from_maintainer_origin_or_distribution() {
+        let text = "Package: libc6\nStatus: install ok installed\nVersion: 2.41-12\nMaintainer: GNU Libc Maintainers <debian-glibc@lists.debian.org>\n\n\
+Package: base-files\nStatus: install ok installed\nVersion: 13.8\nMaintainer: Santiago Vila <sanvila@debian.org>\n\n\
+Package: libssl3t64\nStatus: install ok installed\nVersion: 3.5.1-1\nMaintainer: Debian OpenSSL Team <pkg-openssl-devel@alioth-lists.debian.net>\n\n\
+Package: vendored\nStatus: install ok installed\nVersion: 1\nOrigin: Example Corp\n\n\
+Package: bare\nStatus: install ok installed\nVersion: 1\n";
+        let mut db = DpkgDatabase {
+            status: Some(("/var/lib/dpkg/status".into(), text.into())),
+            status_d: vec![],
+            os_release: Some(OsRelease::parse("PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nNAME=\"Debian GNU/Linux\"\nID=debian\n")),
+        };
+        let got = |db: &DpkgDatabase| -> Vec<(String, String)> {
+            let set = db.components(Parent::BaseImage).unwrap();
+            set.components.iter().map(|c| (c.name.clone(), c.supplier.clone().unwrap())).collect()
+        };
+        assert_eq!(
+            got(&db),
+            [
+                ("bare".to_string(), "Organization: Debian GNU/Linux".to_string()),
+                ("base-files".into(), "Person: Santiago Vila (sanvila@debian.org)".into()),
+                ("libc6".into(), "Organization: GNU Libc Maintainers (debian-glibc@lists.debian.org)".into()),
+                (
+                    "libssl3t64".into(),
+                    "Organization: Debian OpenSSL Team (pkg-openssl-devel@alioth-lists.debian.net)".into()
+                ),
+                ("vendored".into(), "Organization: Example Corp".into()),
+            ]
+        );
+        db.os_release = None;
+        assert_eq!(got(&db)[0].1, "Organization: Debian", "no os-release: the purl namespace");
     }
 }

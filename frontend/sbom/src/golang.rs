@@ -14,6 +14,7 @@
 
 use crate::model::{Component, ComponentSet, Ecosystem, Parent, Purpose, SourceError};
 use crate::purl::Purl;
+use crate::supplier;
 
 /// One module line: path, version, go.sum hash.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -107,7 +108,12 @@ impl BuildInfo {
     }
 
     /// The modules as components: main module, dependencies, `stdlib`.
-    pub fn components(&self, source: &str, parent: Parent) -> ComponentSet {
+    ///
+    /// `local_version` is the version of what was built from a directory (the main module,
+    /// directory replacements, workspace modules: Go records only `(devel)` for them): the
+    /// release version the image is built with (`VERSION`); empty leaves them unversioned.
+    /// Every module's supplier is the owner in its path ([`supplier::go_module_owner`]).
+    pub fn components(&self, source: &str, parent: Parent, local_version: &str) -> ComponentSet {
         let mut set = ComponentSet::new(source, parent);
         let settings: Vec<String> = self
             .settings
@@ -125,16 +131,24 @@ impl BuildInfo {
         } else {
             &self.main.path
         };
-        let main_version = if is_devel(&self.main.version) {
-            ""
+        let built_here = |what: &str| {
+            if local_version.is_empty() {
+                String::new()
+            } else {
+                format!("; version {local_version} is the release version of the build ({what} records `(devel)`)")
+            }
+        };
+        let (main_version, purl_version, note) = if is_devel(&self.main.version) {
+            (local_version, "", built_here("Go"))
         } else {
-            self.main.version.as_str()
+            (self.main.version.as_str(), self.main.version.as_str(), String::new())
         };
         let mut main = Component::new(Ecosystem::Golang, main_path, main_version);
         main.purpose = Purpose::Application;
-        main.purl = Some(go_purl(main_path, main_version));
+        main.purl = Some(go_purl(main_path, purl_version));
+        main.supplier = Some(supplier::go_module_owner(main_path));
         main.comment = Some(format!(
-            "main package {} built with {} ({})",
+            "main package {} built with {} ({}){note}",
             self.path,
             self.go_version,
             settings.join(" ")
@@ -145,8 +159,12 @@ impl BuildInfo {
                 // A directory replacement (`=> ../core (devel)`): built from source, under
                 // the module path it replaces; its go.mod version is only a placeholder.
                 Some(r) if is_local(r) => {
-                    let mut c = Component::new(Ecosystem::Golang, &dep.path, "");
-                    c.comment = Some(format!("replaced by the local directory {}", r.path));
+                    let mut c = Component::new(Ecosystem::Golang, &dep.path, local_version);
+                    c.comment = Some(format!(
+                        "replaced by the local directory {}{}",
+                        r.path,
+                        built_here("Go")
+                    ));
                     c
                 }
                 Some(r) => {
@@ -157,8 +175,11 @@ impl BuildInfo {
                 }
                 // A module of the Go workspace (go.work): `dep <path> (devel)`, built from source.
                 None if is_devel(&dep.version) => {
-                    let mut c = Component::new(Ecosystem::Golang, &dep.path, "");
-                    c.comment = Some("a module of the Go workspace (go.work), built from source".to_string());
+                    let mut c = Component::new(Ecosystem::Golang, &dep.path, local_version);
+                    c.comment = Some(format!(
+                        "a module of the Go workspace (go.work), built from source{}",
+                        built_here("Go")
+                    ));
                     c
                 }
                 None => {
@@ -175,6 +196,8 @@ impl BuildInfo {
                     c
                 }
             };
+            let mut c = c;
+            c.supplier = Some(supplier::go_module_owner(&c.name));
             set.components.push(c);
         }
         if !self.go_version.is_empty() {
@@ -182,6 +205,7 @@ impl BuildInfo {
             std.purl = Some(Purl::new("golang", "stdlib").version(&self.go_version).to_string());
             std.license = crate::License::Spdx("BSD-3-Clause".to_string());
             std.comment = Some("the Go standard library linked into the binary".to_string());
+            std.supplier = supplier::actor(supplier::Kind::Organization, "The Go Authors", None);
             set.components.push(std);
         }
         set.depends_on = (1..set.components.len()).map(|j| (0, j)).collect();
@@ -458,7 +482,7 @@ mod tests {
         assert_eq!(info.deps[1].replace.as_ref().unwrap().path, "../../packages/core");
         let mut info = info;
         info.go_version = "go1.24.4".into();
-        let set = info.components("/usr/local/bin/op", Parent::Image);
+        let set = info.components("/usr/local/bin/op", Parent::Image, "");
         let got: Vec<(String, Option<String>)> = set
             .components
             .iter()
@@ -511,5 +535,31 @@ mod tests {
         let mut r = BuildInfoReader::new("/bin/sh");
         assert_eq!(r.feed(b"#!/bin/sh\n").unwrap_err().message, "not an ELF file");
         assert!(decode_blob(&[0u8; 40]).unwrap_err().contains("magic"));
+    }
+
+    /// Every module's supplier is the owner in its module path (a replacement: the replacing
+    /// module's); what Go built from a directory gets the release version, never `(devel)`.
+    #[test]
+    fn suppliers_and_release_versions() {
+        let info = BuildInfo::parse("bin", &format!("go\tgo1.24.4\n{TEXT}")).unwrap();
+        let set = info.components("/usr/local/bin/op", Parent::Image, "0.1.0");
+        let got: Vec<(&str, &str, &str)> = set
+            .components
+            .iter()
+            .map(|c| (c.name.as_str(), c.version.as_str(), c.supplier.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("example.com/op", "0.1.0", "Organization: example.com"),
+                ("github.com/go-logr/logr", "v1.4.3", "Organization: github.com/go-logr"),
+                ("example.com/core", "0.1.0", "Organization: example.com"),
+                ("example.com/shared", "0.1.0", "Organization: example.com"),
+                ("golang.org/x/net", "v0.2.0", "Organization: golang.org/x"),
+                ("stdlib", "go1.24.4", "Organization: The Go Authors"),
+            ]
+        );
+        assert_eq!(set.components[0].purl.as_deref(), Some("pkg:golang/example.com/op"), "no proxy version");
+        assert!(set.components[2].comment.as_deref().unwrap().contains("release version"));
     }
 }

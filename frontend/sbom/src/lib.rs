@@ -17,6 +17,8 @@
 //! - [`spdx`]: [`ImageSbom`] → the SPDX document (image, base image,
 //!   components, CONTAINS / DEPENDS_ON relationships).
 //! - [`license`], [`purl`]: SPDX license expressions and package URLs.
+//! - [`supplier`]: every component's supplier (NTIA minimum element) from
+//!   what its ecosystem records, with a documented fallback, never NOASSERTION.
 //!
 //! Every reader returns a [`ComponentSet`]; the document is deterministic
 //! for a given input and `created` time, so reproducible builds stay so.
@@ -30,6 +32,7 @@ pub mod npm;
 pub mod purl;
 pub mod python;
 pub mod spdx;
+pub mod supplier;
 
 pub use license::License;
 pub use model::{Algorithm, Checksum, Component, ComponentSet, Ecosystem, Parent, Purpose, SourceError};

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::model::{Algorithm, Checksum, Component, ComponentSet, Ecosystem, Parent, Purpose, SourceError};
 use crate::purl::Purl;
+use crate::supplier;
 
 #[derive(Debug, Deserialize)]
 struct Lock {
@@ -133,36 +134,15 @@ fn integrity(sri: &str) -> Vec<Checksum> {
         .collect()
 }
 
-/// The packages the workspace at `workspace` (its directory, e.g.
-/// `apps/patient-risk-web`) depends on in production, itself included.
-pub fn production_packages(
-    file: &str,
-    text: &str,
-    workspace: &str,
-    parent: Parent,
-) -> Result<ComponentSet, SourceError> {
-    let err = |m: String| SourceError::new(file, m);
-    let lock: Lock = serde_json::from_str(text).map_err(|e| err(format!("not a package-lock.json: {e}")))?;
-    if lock.version < 2 {
-        return Err(err(format!(
-            "lockfileVersion {} has no `packages` map; regenerate it with npm 7 or later (`npm install --package-lock-only`)",
-            lock.version
-        )));
-    }
-    let workspace = workspace.trim_matches('/');
+type Walk<'a> = (BTreeSet<&'a str>, Vec<(&'a str, &'a str)>);
+
+/// The lock locations the workspace needs in production, and the edges between them.
+fn walk<'a>(lock: &'a Lock, workspace: &str, err: &dyn Fn(String) -> SourceError) -> Result<Walk<'a>, SourceError> {
     if !lock.packages.contains_key(workspace) {
         return Err(err(format!(
             "no entry for workspace `{workspace}` (is it listed in the root package.json `workspaces`?)"
         )));
     }
-    // Workspace directory → the name its link is installed under.
-    let link_names: BTreeMap<&str, &str> = lock
-        .packages
-        .iter()
-        .filter(|(_, e)| e.link)
-        .filter_map(|(k, e)| Some((e.resolved.as_deref()?, name_at(k))))
-        .collect();
-
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut edges: Vec<(&str, &str)> = Vec::new();
     let mut stack: Vec<&str> = vec![lock
@@ -209,6 +189,104 @@ pub fn production_packages(
             stack.push(target);
         }
     }
+
+    Ok((seen, edges))
+}
+
+/// Parses the lock (version 2 or later).
+fn parse_lock(file: &str, text: &str) -> Result<Lock, SourceError> {
+    let err = |m: String| SourceError::new(file, m);
+    let lock: Lock = serde_json::from_str(text).map_err(|e| err(format!("not a package-lock.json: {e}")))?;
+    if lock.version < 2 {
+        return Err(err(format!(
+            "lockfileVersion {} has no `packages` map; regenerate it with npm 7 or later (`npm install --package-lock-only`)",
+            lock.version
+        )));
+    }
+    Ok(lock)
+}
+
+/// The lock locations (`node_modules/react`, `packages/ui`) of every package the workspace
+/// needs in production: where to read each one's installed `package.json`.
+pub fn production_locations(file: &str, text: &str, workspace: &str) -> Result<Vec<String>, SourceError> {
+    let lock = parse_lock(file, text)?;
+    let err = |m: String| SourceError::new(file, m);
+    let (seen, _) = walk(&lock, workspace.trim_matches('/'), &err)?;
+    Ok(seen.into_iter().map(str::to_string).collect())
+}
+
+/// The supplier from an installed `package.json`: `author` (string or `{name, email}`), else
+/// the first of `maintainers`, else the owner of `repository` (URL, `{url}` or the
+/// `github:owner/repo` / `owner/repo` shorthand), else of `homepage`; `None` when it names none.
+pub fn supplier_of_manifest(manifest: &serde_json::Value) -> Option<String> {
+    let person = |v: &serde_json::Value| -> Option<String> {
+        let c = match v {
+            serde_json::Value::String(s) => supplier::parse_contacts(s).into_iter().next()?,
+            serde_json::Value::Object(o) => supplier::Contact {
+                name: o.get("name").and_then(|n| n.as_str()).unwrap_or_default().trim().to_string(),
+                email: o.get("email").and_then(|e| e.as_str()).map(|e| e.trim().to_string()),
+            },
+            _ => return None,
+        };
+        supplier::contact_actor(&c)
+    };
+    if let Some(a) = manifest.get("author").and_then(person) {
+        return Some(a);
+    }
+    if let Some(a) = manifest
+        .get("maintainers")
+        .and_then(|m| m.as_array())
+        .and_then(|m| m.iter().find_map(person))
+    {
+        return Some(a);
+    }
+    let repo = match manifest.get("repository") {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Object(o)) => o.get("url").and_then(|u| u.as_str()).map(str::to_string),
+        _ => None,
+    };
+    let repo = repo.map(|r| {
+        let r = r.trim().to_string();
+        for (short, host) in [("github:", "github.com"), ("gitlab:", "gitlab.com"), ("bitbucket:", "bitbucket.org")] {
+            if let Some(rest) = r.strip_prefix(short) {
+                return format!("https://{host}/{rest}");
+            }
+        }
+        if !r.contains(':') && r.matches('/').count() == 1 {
+            return format!("https://github.com/{r}");
+        }
+        r
+    });
+    let homepage = manifest.get("homepage").and_then(|h| h.as_str()).map(str::to_string);
+    [repo, homepage].iter().flatten().find_map(|u| supplier::source_owner(u))
+}
+
+/// The packages the workspace at `workspace` (its directory, e.g.
+/// `apps/patient-risk-web`) depends on in production, itself included.
+///
+/// `manifests` maps lock locations ([`production_locations`]) to the text of the
+/// `package.json` installed there (the lock records no author): each package's supplier
+/// comes from it ([`supplier_of_manifest`]); a registry package whose manifest names none
+/// (or was not read) gets its registry page, `npmjs.com/package/<name>`; a workspace package
+/// that names none gets no supplier here (the image's supplier stands for it).
+pub fn production_packages(
+    file: &str,
+    text: &str,
+    workspace: &str,
+    manifests: &BTreeMap<String, String>,
+    parent: Parent,
+) -> Result<ComponentSet, SourceError> {
+    let err = |m: String| SourceError::new(file, m);
+    let lock = parse_lock(file, text)?;
+    let workspace = workspace.trim_matches('/');
+    let (seen, edges) = walk(&lock, workspace, &err)?;
+    // Workspace directory → the name its link is installed under.
+    let link_names: BTreeMap<&str, &str> = lock
+        .packages
+        .iter()
+        .filter(|(_, e)| e.link)
+        .filter_map(|(k, e)| Some((e.resolved.as_deref()?, name_at(k))))
+        .collect();
 
     // One component per (name, version): nested copies of one version are one package.
     let mut set = ComponentSet::new(file, parent);
@@ -257,6 +335,22 @@ pub fn production_packages(
         } else {
             c.comment = Some(format!("workspace package at {loc}"));
         }
+        let declared = match manifests.get(loc) {
+            Some(text) => {
+                let path = if loc.is_empty() {
+                    "package.json".to_string()
+                } else {
+                    format!("{loc}/package.json")
+                };
+                let manifest: serde_json::Value = serde_json::from_str(text)
+                    .map_err(|e| SourceError::new(&path, format!("not a package.json: {e}")))?;
+                supplier_of_manifest(&manifest)
+            }
+            None => None,
+        };
+        c.supplier = declared.or_else(|| {
+            (in_node_modules && !e.link).then(|| supplier::registry(&format!("npmjs.com/package/{name}")))
+        });
         if loc == workspace {
             c.purpose = Purpose::Application;
         }
@@ -296,7 +390,7 @@ mod tests {
 
     #[test]
     fn walks_production_dependencies_through_workspace_links() {
-        let set = production_packages("package-lock.json", LOCK, "apps/web", Parent::Image).unwrap();
+        let set = production_packages("package-lock.json", LOCK, "apps/web", &BTreeMap::new(), Parent::Image).unwrap();
         let got: Vec<String> = set
             .components
             .iter()
@@ -336,7 +430,7 @@ mod tests {
     #[test]
     fn reports_missing_packages_and_old_locks() {
         let broken = LOCK.replace(r#""node_modules/@scope/router""#, r#""node_modules/@scope/other""#);
-        let err = production_packages("package-lock.json", &broken, "apps/web", Parent::Image).unwrap_err();
+        let err = production_packages("package-lock.json", &broken, "apps/web", &BTreeMap::new(), Parent::Image).unwrap_err();
         assert_eq!(
             err.message,
             "`apps/web` depends on `@scope/router`, which is not installed anywhere above it"
@@ -345,12 +439,46 @@ mod tests {
             "l.json",
             r#"{"lockfileVersion": 1, "dependencies": {}}"#,
             "x",
+            &BTreeMap::new(),
             Parent::Image,
         );
         assert!(old.unwrap_err().message.contains("regenerate it with npm 7"));
-        let none = production_packages("l.json", LOCK, "apps/nope", Parent::Image).unwrap_err();
+        let none = production_packages("l.json", LOCK, "apps/nope", &BTreeMap::new(), Parent::Image).unwrap_err();
         assert!(none.message.starts_with("no entry for workspace `apps/nope`"));
         assert_eq!(base64("aGk="), Some(b"hi".to_vec()));
         assert_eq!(base64("a$"), None);
+    }
+
+    /// Supplier from package.json: `author` (string / object), `maintainers`, `repository`
+    /// (URL, object, shorthands), `homepage`; nothing declared: the npm registry page for a
+    /// registry package, none for a workspace package (the image's supplier stands for it).
+    #[test]
+    fn suppliers_from_installed_manifests() {
+        let s = |j: serde_json::Value| supplier_of_manifest(&j);
+        assert_eq!(s(serde_json::json!({"author": "Roman Shtylman <shtylman@gmail.com>"})).as_deref(), Some("Person: Roman Shtylman (shtylman@gmail.com)"));
+        assert_eq!(s(serde_json::json!({"author": {"name": "Nathan Friedly", "url": "http://nfriedly.com/"}})).as_deref(), Some("Person: Nathan Friedly"));
+        assert_eq!(s(serde_json::json!({"maintainers": [{"name": "npm Inc.", "email": "support@npmjs.com"}]})).as_deref(), Some("Organization: npm Inc. (support@npmjs.com)"));
+        assert_eq!(s(serde_json::json!({"repository": "jshttp/cookie"})).as_deref(), Some("Organization: github.com/jshttp"));
+        assert_eq!(s(serde_json::json!({"repository": "gitlab:o/r"})).as_deref(), Some("Organization: gitlab.com/o"));
+        assert_eq!(s(serde_json::json!({"repository": {"type": "git", "url": "https://github.com/react/react.git"}})).as_deref(), Some("Organization: github.com/react"));
+        assert_eq!(s(serde_json::json!({"homepage": "https://react.dev/"})).as_deref(), Some("Organization: react.dev"));
+        assert_eq!(s(serde_json::json!({"name": "x"})), None);
+
+        let manifests: BTreeMap<String, String> = [
+            ("node_modules/react".to_string(), r#"{"name": "react", "repository": {"url": "https://github.com/react/react.git"}}"#.to_string()),
+            ("node_modules/@scope/router".to_string(), r#"{"name": "@scope/router"}"#.to_string()),
+        ]
+        .into();
+        let set = production_packages("package-lock.json", LOCK, "apps/web", &manifests, Parent::Image).unwrap();
+        let sup = |i: usize| set.components[i].supplier.as_deref();
+        assert_eq!(sup(0), Some("Organization: npmjs.com/package/@scope/router"), "declares nothing");
+        assert_eq!(sup(1), Some("Organization: github.com/react"));
+        assert_eq!(sup(2), Some("Organization: npmjs.com/package/react"), "nested copy: manifest not read");
+        assert_eq!(sup(set.find("web").unwrap()), None, "a workspace package that declares nothing");
+        let locs = production_locations("package-lock.json", LOCK, "apps/web").unwrap();
+        assert_eq!(locs.len(), 5, "{locs:?}");
+        let bad: BTreeMap<String, String> = [("node_modules/react".to_string(), "{".to_string())].into();
+        let err = production_packages("package-lock.json", LOCK, "apps/web", &bad, Parent::Image).unwrap_err();
+        assert!(err.to_string().starts_with("node_modules/react/package.json: not a package.json"), "{err}");
     }
 }

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::license::License;
 use crate::model::{Component, ComponentSet, Ecosystem, Parent, SourceError};
 use crate::purl::Purl;
+use crate::supplier;
 
 /// The header fields of one METADATA file (names lower-cased, repeated fields kept in order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -206,6 +207,49 @@ fn declared_license(md: &CoreMetadata, c: &mut Component) {
     }
 }
 
+/// The supplier from core metadata: the first author (`Author`, with the address from
+/// `Author-email`, or the first entry of `Author-email`), else the first maintainer
+/// (`Maintainer` / `Maintainer-email`), else the owner of the project's source URL
+/// (`Project-URL` labelled Source/Repository/Code/Homepage, then `Home-page`), else the PyPI
+/// project (`pypi.org/project/<normalized name>`).
+pub fn supplier_of(md: &CoreMetadata) -> String {
+    for (name_field, email_field) in [("author", "author-email"), ("maintainer", "maintainer-email")] {
+        // Old setuptools wrote `UNKNOWN` for what was not declared.
+        let declared = |f: &str| md.get(f).filter(|v| !v.trim().eq_ignore_ascii_case("unknown"));
+        let names = declared(name_field).map(supplier::parse_contacts).unwrap_or_default();
+        let emails = declared(email_field).map(supplier::parse_contacts).unwrap_or_default();
+        let contact = match (names.into_iter().next(), emails.into_iter().next()) {
+            // `Author: Jane` + `Author-email: jane@x`.
+            (Some(mut n), Some(e)) if n.email.is_none() && e.name.is_empty() => {
+                n.email = e.email;
+                Some(n)
+            }
+            (Some(n), _) => Some(n),
+            (None, e) => e,
+        };
+        if let Some(a) = contact.as_ref().and_then(supplier::contact_actor) {
+            return a;
+        }
+    }
+    let labelled = |wanted: &[&str]| {
+        md.all("project-url").find_map(|v| {
+            let (label, url) = v.split_once(',')?;
+            wanted
+                .contains(&normalize_name(label).as_str())
+                .then(|| url.trim().to_string())
+        })
+    };
+    let urls = [
+        labelled(&["source", "source-code", "repository", "code"]),
+        labelled(&["homepage", "home"]),
+        md.get("home-page").map(str::to_string),
+    ];
+    if let Some(owner) = urls.iter().flatten().find_map(|u| supplier::source_owner(u)) {
+        return owner;
+    }
+    supplier::registry(&format!("pypi.org/project/{}", normalize_name(md.name())))
+}
+
 /// A `Requires-Dist` entry: normalized name, requested extras, the extra it is guarded by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Requirement {
@@ -282,6 +326,7 @@ pub fn site_packages(source: &str, dists: &[DistInfo], parent: Parent) -> Result
         let mut c = Component::new(Ecosystem::PyPi, md.name(), md.version());
         c.purl = Some(Purl::new("pypi", &key).version(md.version()).to_string());
         declared_license(md, &mut c);
+        c.supplier = Some(supplier_of(md));
         c.homepage = md.get("home-page").map(str::to_string).or_else(|| {
             md.all("project-url").find_map(|v| {
                 let (label, url) = v.split_once(',')?;
@@ -417,5 +462,32 @@ mod tests {
         assert_eq!(normalize_name("Typing_Extensions"), "typing-extensions");
         assert_eq!(normalize_name("zope.interface"), "zope-interface");
         assert_eq!(normalize_name("a__b--c"), "a-b-c");
+    }
+
+    /// Supplier: first author (Author + Author-email, or the first Author-email entry), else
+    /// the first maintainer, else the owner of the source URL, else the PyPI project page.
+    #[test]
+    fn suppliers_from_core_metadata() {
+        let md = |t: &str| CoreMetadata::parse("METADATA", t).unwrap();
+        let cases = [
+            ("Name: h11\nVersion: 1\nHome-page: https://github.com/python-hyper/h11\nAuthor: Nathaniel J. Smith\nAuthor-email: njs@pobox.com\n",
+             "Person: Nathaniel J. Smith (njs@pobox.com)"),
+            ("Name: pydantic\nVersion: 2\nAuthor-email: Samuel Colvin <s@muelcolvin.com>, Eric Jolibois <em.jolibois@gmail.com>\n",
+             "Person: Samuel Colvin (s@muelcolvin.com)"),
+            ("Name: typing_extensions\nVersion: 4\nAuthor-email: \"Guido van Rossum, Jukka Lehtosalo\" <levkivskyi@gmail.com>\n",
+             "Person: Guido van Rossum, Jukka Lehtosalo (levkivskyi@gmail.com)"),
+            ("Name: opentelemetry-api\nVersion: 1\nAuthor-email: OpenTelemetry Authors <cncf-opentelemetry-contributors@lists.cncf.io>\n",
+             "Organization: OpenTelemetry Authors (cncf-opentelemetry-contributors@lists.cncf.io)"),
+            ("Name: click\nVersion: 8\nMaintainer-email: Pallets <contact@palletsprojects.com>\nProject-URL: Source, https://github.com/pallets/click/\n",
+             "Organization: Pallets (contact@palletsprojects.com)"),
+            ("Name: x\nVersion: 1\nProject-URL: Documentation, https://x.readthedocs.io/\nProject-URL: Source, https://github.com/owner/x\n",
+             "Organization: github.com/owner"),
+            ("Name: y\nVersion: 1\nHome-page: https://www.sqlalchemy.org\n", "Organization: sqlalchemy.org"),
+            ("Name: Zope.Interface\nVersion: 1\nAuthor: UNKNOWN\nAuthor-email: UNKNOWN\n", "Organization: pypi.org/project/zope-interface"),
+            ("Name: Nothing_Declared\nVersion: 1\n", "Organization: pypi.org/project/nothing-declared"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(supplier_of(&md(text)), want, "{text}");
+        }
     }
 }

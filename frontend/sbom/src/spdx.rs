@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::license::License;
 use crate::model::{Component, ComponentSet, Parent, Purpose};
 use crate::purl::Purl;
+use crate::supplier;
 
 /// The image the document describes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,8 +36,19 @@ pub struct ImageSubject {
     pub source: String,
     /// Source revision (commit), when known.
     pub revision: String,
-    /// Supplier (`Organization: …`).
+    /// Supplier (`Organization: …`); empty: the owner of `source` ([`crate::supplier::source_owner`]).
     pub supplier: String,
+}
+
+impl ImageSubject {
+    /// The image's supplier: the declared one, else the owner of its source repository, else
+    /// its name.
+    pub fn supplier(&self) -> String {
+        if !self.supplier.trim().is_empty() {
+            return self.supplier.clone();
+        }
+        supplier::source_owner(&self.source).unwrap_or_else(|| supplier::registry(&self.name))
+    }
 }
 
 /// The runtime base image the build started from.
@@ -107,8 +119,9 @@ impl ImageSbom {
         let mut rels: BTreeSet<(String, &'static str, String)> = BTreeSet::new();
         rels.insert(("SPDXRef-DOCUMENT".into(), "DESCRIBES", IMAGE_ID.into()));
         packages.insert(IMAGE_ID.into(), self.image_package());
+        let own_supplier = self.subject.supplier();
         if let Some(base) = &self.base {
-            packages.insert(BASE_ID.into(), base_package(base));
+            packages.insert(BASE_ID.into(), base_package(base, &own_supplier));
             rels.insert((IMAGE_ID.into(), "CONTAINS", BASE_ID.into()));
         }
         let mut ids = Ids::default();
@@ -121,7 +134,7 @@ impl ImageSbom {
             for (c, id) in set.components.iter().zip(&set_ids) {
                 packages
                     .entry(id.clone())
-                    .or_insert_with(|| component_package(c, id, &set.source));
+                    .or_insert_with(|| component_package(c, id, &set.source, &own_supplier));
                 rels.insert((parent.into(), "CONTAINS", id.clone()));
             }
             for (a, b) in &set.depends_on {
@@ -177,9 +190,7 @@ impl ImageSbom {
             License::parse_or_noassertion(&s.license).as_str().into(),
         );
         p.insert("copyrightText".into(), "NOASSERTION".into());
-        if !s.supplier.is_empty() {
-            p.insert("supplier".into(), s.supplier.clone().into());
-        }
+        p.insert("supplier".into(), s.supplier().into());
         if !s.description.is_empty() {
             p.insert("description".into(), s.description.clone().into());
         }
@@ -203,7 +214,35 @@ fn non_empty_or_noassertion(s: &str) -> Value {
     }
 }
 
-fn base_package(b: &BaseImage) -> Value {
+/// Whether an image repository is on this machine's loopback registry.
+fn is_loopback(repository: &str) -> bool {
+    let host = repository.split('/').next().unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]") || host.starts_with("127.")
+}
+
+/// The base image's supplier: a base on the loopback registry was built by this project
+/// (`make bases`, from Debian packages), so the image's own supplier; any other comes from its
+/// registry namespace (`docker.io/library`, `ghcr.io/<owner>`).
+fn base_supplier(b: &BaseImage, own: &str) -> String {
+    if is_loopback(&b.repository) {
+        return own.to_string();
+    }
+    let mut segs = b.repository.split('/');
+    let host = segs.next().unwrap_or_default();
+    match (segs.next(), segs.next()) {
+        (Some(ns), Some(_)) => supplier::registry(&format!("{host}/{ns}")),
+        _ => supplier::registry(host),
+    }
+}
+
+fn base_package(b: &BaseImage, own_supplier: &str) -> Value {
     let short = b.repository.rsplit('/').next().unwrap_or(&b.repository);
     let purl = Purl::new("oci", short)
         .version(&b.digest)
@@ -220,12 +259,15 @@ fn base_package(b: &BaseImage) -> Value {
         "licenseDeclared": "NOASSERTION",
         "copyrightText": "NOASSERTION",
         "primaryPackagePurpose": Purpose::Container.as_str(),
+        "supplier": base_supplier(b, own_supplier),
         "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl.to_string()}],
         "comment": format!("runtime base image `{}`: {}{}", b.name, b.repository, if b.tag.is_empty() { String::new() } else { format!(":{}", b.tag) }),
     })
 }
 
-fn component_package(c: &Component, id: &str, source: &str) -> Value {
+/// A component that names no supplier of its own was built from the image's own sources
+/// (a workspace crate or package, a Go module built from a directory): the image's supplier.
+fn component_package(c: &Component, id: &str, source: &str, own_supplier: &str) -> Value {
     let mut p = Map::new();
     p.insert("SPDXID".into(), id.into());
     p.insert("name".into(), c.name.clone().into());
@@ -245,9 +287,10 @@ fn component_package(c: &Component, id: &str, source: &str) -> Value {
         p.insert("licenseComments".into(), lc.clone().into());
     }
     p.insert("copyrightText".into(), "NOASSERTION".into());
-    if let Some(s) = &c.supplier {
-        p.insert("supplier".into(), s.clone().into());
-    }
+    p.insert(
+        "supplier".into(),
+        c.supplier.clone().unwrap_or_else(|| own_supplier.to_string()).into(),
+    );
     if let Some(h) = c.homepage.as_deref().filter(|h| h.starts_with("http")) {
         p.insert("homepage".into(), h.into());
     }
@@ -435,5 +478,49 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    /// Every package of the document has a supplier: components their own, what names none
+    /// the image's, a loopback base the image's (this project built it), an upstream base its
+    /// registry namespace.
+    #[test]
+    fn every_package_has_a_supplier() {
+        let mut sbom = ImageSbom::new(subject());
+        sbom.base_image(BaseImage {
+            name: "python-runtime".into(),
+            repository: "127.0.0.1:5000/b/python-runtime".into(),
+            tag: "local".into(),
+            digest: "sha256:00".into(),
+            arch: "arm64".into(),
+        });
+        let mut set = ComponentSet::new("Cargo.lock", Parent::Image);
+        let mut declared = Component::new(Ecosystem::Cargo, "libc", "0.2");
+        declared.supplier = Some("Organization: github.com/rust-lang".into());
+        set.components.push(declared);
+        set.components.push(Component::new(Ecosystem::Cargo, "workspace-crate", "0.1.0"));
+        sbom.add(set);
+        let doc = sbom.document(&info());
+        let sup = |id: &str| {
+            doc["packages"].as_array().unwrap().iter().find(|p| p["SPDXID"] == id).unwrap()["supplier"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(sup("SPDXRef-image"), "Organization: o");
+        assert_eq!(sup(BASE_ID), "Organization: o");
+        assert_eq!(sup("SPDXRef-cargo-libc-0.2"), "Organization: github.com/rust-lang");
+        assert_eq!(sup("SPDXRef-cargo-workspace-crate-0.1.0"), "Organization: o");
+        let upstream = BaseImage {
+            name: "python-runtime".into(),
+            repository: "docker.io/library/python".into(),
+            tag: "3.13-slim".into(),
+            digest: "sha256:00".into(),
+            arch: "arm64".into(),
+        };
+        assert_eq!(base_supplier(&upstream, "Organization: o"), "Organization: docker.io/library");
+        let mut anonymous = subject();
+        anonymous.supplier.clear();
+        assert_eq!(anonymous.supplier(), "Organization: github.com/o");
+        assert!(is_loopback("localhost:5000/x") && is_loopback("[::1]:5000/x") && !is_loopback("ghcr.io/o/x"));
     }
 }

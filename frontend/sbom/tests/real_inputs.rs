@@ -1,8 +1,13 @@
 //! The readers on real inputs: this repository's Cargo workspace (through
 //! the host's `cargo metadata`) and `package-lock.json`, METADATA headers
 //! and dpkg records taken from the app's environment and the base images
-//! (`tests/data`), Go binaries built here; the whole document validated by
-//! `pyspdxtools -i` (spdx-tools) when `PYSPDXTOOLS` names it.
+//! (`tests/data`), the `package.json` files of the bundled npm packages as
+//! their tarballs ship them (`tests/data/npm/installed`), Go binaries built
+//! here; the whole document validated by `pyspdxtools -i` (spdx-tools) and
+//! checked for the NTIA minimum elements by `sbomcheck`
+//! (ntia-conformance-checker). `PYSPDXTOOLS`, `NTIA_CHECKER` and `go` on
+//! PATH are required: without them the tests fail, naming what to install
+//! (`make test/unit/supply-chain` provides all three).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -81,13 +86,55 @@ fn the_wheel_links_pyo3_but_no_proc_macro_or_dev_crate() {
     assert_eq!(pyo3.license.as_str(), "MIT OR Apache-2.0");
     assert_eq!(pyo3.checksums.len(), 1, "crates.io checksum from Cargo.lock");
     assert!(pyo3.purl.as_deref().unwrap().starts_with("pkg:cargo/pyo3@0."));
+    // Suppliers from `cargo metadata`'s `authors` / `repository` of the real crates.
+    let supplier = |n: &str| set.components[set.find(n).unwrap()].supplier.clone();
+    assert_eq!(supplier("pyo3").as_deref(), Some("Organization: PyO3 Project and Contributors"));
+    assert_eq!(
+        supplier("patient-signal-rust-core").as_deref(),
+        Some("Organization: github.com/tirosh-chain"),
+        "the workspace's `repository`"
+    );
+    assert!(set.components.iter().all(|c| c.supplier.is_some()), "{:?}", set.components);
+}
+
+/// The web bundle's packages, each with the `package.json` npm installed for it: the
+/// registry packages' manifests as their tarballs ship them (`tests/data/npm/installed`, from
+/// `npm pack` of the locked versions), the workspace packages' from this repository.
+fn npm_set() -> ComponentSet {
+    let lock = read(&repo().join("package-lock.json"));
+    let ws = "apps/patient-risk-web";
+    let mut manifests = std::collections::BTreeMap::new();
+    for loc in image_sbom::npm::production_locations("package-lock.json", &lock, ws).unwrap() {
+        let path = match loc.strip_prefix("node_modules/") {
+            Some(name) => data(&format!("npm/installed/{name}/package.json")),
+            None => repo().join(&loc).join("package.json"),
+        };
+        manifests.insert(loc, read(&path));
+    }
+    assert!(manifests.len() >= 8, "{:?}", manifests.keys());
+    image_sbom::npm::production_packages("package-lock.json", &lock, ws, &manifests, Parent::Image).unwrap()
+}
+
+/// Suppliers from the installed package.json files: `author` as a string and as an object,
+/// else the owner of `repository` (URL object and `owner/repo` shorthand); the repository's own
+/// workspace packages name their repository.
+#[test]
+fn npm_suppliers_come_from_the_installed_manifests() {
+    let set = npm_set();
+    let supplier = |n: &str| set.components[set.find(n).unwrap()].supplier.clone().unwrap_or_default();
+    assert_eq!(supplier("cookie"), "Person: Roman Shtylman (shtylman@gmail.com)");
+    assert_eq!(supplier("set-cookie-parser"), "Person: Nathan Friedly");
+    assert_eq!(supplier("react-router"), "Organization: Remix Software (hello@remix.run)");
+    assert_eq!(supplier("react"), "Organization: github.com/react");
+    assert_eq!(supplier("scheduler"), "Organization: github.com/react");
+    for local in ["patient-risk-web", "patient-monitor-ui-core", "patient-monitor-react-components"] {
+        assert_eq!(supplier(local), "Organization: github.com/tirosh-chain", "{local}");
+    }
 }
 
 #[test]
 fn the_web_bundle_gets_react_but_no_dev_tooling() {
-    let lock = read(&repo().join("package-lock.json"));
-    let set = image_sbom::npm::production_packages("package-lock.json", &lock, "apps/patient-risk-web", Parent::Image)
-        .unwrap();
+    let set = npm_set();
     let n = names(&set);
     for want in [
         "patient-risk-web",
@@ -154,6 +201,24 @@ fn site_packages_licenses_and_requirements() {
     );
 }
 
+/// Suppliers from the installed METADATA of the API's environment.
+#[test]
+fn site_packages_suppliers() {
+    let set = site_packages();
+    let supplier = |n: &str| set.components[set.find(n).unwrap()].supplier.clone().unwrap_or_default();
+    assert_eq!(supplier("fastapi"), "Person: Sebastián Ramírez (tiangolo@gmail.com)");
+    assert_eq!(supplier("h11"), "Person: Nathaniel J. Smith (njs@pobox.com)");
+    assert_eq!(supplier("pydantic"), "Person: Samuel Colvin (s@muelcolvin.com)");
+    assert_eq!(supplier("click"), "Organization: Pallets (contact@palletsprojects.com)");
+    assert_eq!(
+        supplier("opentelemetry-api"),
+        "Organization: OpenTelemetry Authors (cncf-opentelemetry-contributors@lists.cncf.io)"
+    );
+    for local in ["patient-risk-api", "patient-risk-core", "patient-signal"] {
+        assert_eq!(supplier(local), "Organization: github.com/tirosh-chain", "{local}: its Project-URL Source");
+    }
+}
+
 fn dpkg_set() -> ComponentSet {
     let db = DpkgDatabase {
         status: Some(("/var/lib/dpkg/status".into(), read(&data("dpkg/status")))),
@@ -180,6 +245,12 @@ fn debian_status_and_distroless_records() {
         .contains("arch=amd64&distro=debian-13&upstream=glibc"));
     let edge = |a: &str, b: &str| set.depends_on.contains(&(set.find(a).unwrap(), set.find(b).unwrap()));
     assert!(edge("libc6", "libgcc-s1") && edge("openssl", "libssl3t64"));
+    assert_eq!(
+        libc.supplier.as_deref(),
+        Some("Organization: GNU Libc Maintainers (debian-glibc@lists.debian.org)")
+    );
+    assert!(set.components.iter().all(|c| c.supplier.as_deref().is_some_and(|s| s != "Organization: Debian GNU/Linux")),
+        "every record of the base names its Maintainer");
 
     let mut records = Vec::new();
     for entry in std::fs::read_dir(data("dpkg/status.d")).unwrap() {
@@ -199,11 +270,15 @@ fn debian_status_and_distroless_records() {
     assert_eq!(names(&set), ["base-files", "ca-certificates", "netbase", "tzdata"]);
 }
 
-/// Builds a Go program with a replaced local module for `goarch`, or `None` without a Go toolchain.
-fn go_binary(goarch: &str) -> Option<(PathBuf, tempfile::TempDir)> {
-    if Command::new("go").arg("version").output().is_err() {
-        eprintln!("skipping: no `go` on PATH");
-        return None;
+/// Builds a Go program with a replaced local module for `goarch`. Without a Go toolchain
+/// this fails (it never skips): the ELF reader must be proven on real Go binaries.
+fn go_binary(goarch: &str) -> (PathBuf, tempfile::TempDir) {
+    if let Err(e) = Command::new("go").arg("version").output() {
+        panic!(
+            "`go` is not on PATH ({e}): these tests build Go binaries to read their embedded build info. \
+             Install Go 1.22 or later (`make operator/toolchain` installs Debian's golang-1.24-go; \
+             `make test/unit/supply-chain` puts it on PATH) and run again."
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let w = |p: &str, s: &str| {
@@ -239,7 +314,7 @@ fn go_binary(goarch: &str) -> Option<(PathBuf, tempfile::TempDir)> {
         .status()
         .unwrap();
     assert!(status.success(), "go build failed");
-    Some((out, dir))
+    (out, dir)
 }
 
 fn read_buildinfo(bin: &Path) -> BuildInfo {
@@ -258,7 +333,7 @@ fn read_buildinfo(bin: &Path) -> BuildInfo {
 #[test]
 fn go_build_info_from_the_elf_matches_go_version_m() {
     for arch in ["amd64", "arm64"] {
-        let Some((bin, _dir)) = go_binary(arch) else { return };
+        let (bin, _dir) = go_binary(arch);
         let info = read_buildinfo(&bin);
         let out = Command::new("go").args(["version", "-m"]).arg(&bin).output().unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
@@ -267,17 +342,49 @@ fn go_build_info_from_the_elf_matches_go_version_m() {
         assert_eq!(info.main.path, "example.com/op");
         assert_eq!(info.deps[0].replace.as_ref().unwrap().path, "./core");
         assert!(info.settings.contains(&("GOARCH".into(), arch.into())));
-        // The replaced module is named by its module path, unversioned, without a purl.
-        let set = info.components("/op", Parent::Image);
+        // The replaced module is named by its module path, without a purl; what Go built from a
+        // directory (it records `(devel)`) gets the release version the build was given.
+        let set = info.components("/op", Parent::Image, "1.2.3");
         let core = set.components.iter().find(|c| c.name == "example.com/core").expect("example.com/core");
-        assert_eq!((core.version.as_str(), core.purl.as_deref()), ("", None), "{arch}");
+        assert_eq!((core.version.as_str(), core.purl.as_deref()), ("1.2.3", None), "{arch}");
+        assert_eq!(set.components[0].version, "1.2.3", "{arch}: the main module");
+        assert!(
+            set.components.iter().all(|c| c.supplier.is_some() && !c.version.is_empty()),
+            "{arch}: {:?}",
+            set.components
+        );
+        assert_eq!(core.supplier.as_deref(), Some("Organization: example.com"), "{arch}");
         assert!(!set.components.iter().any(|c| c.name.starts_with('.')), "{arch}: a directory as a name");
     }
 }
 
-/// A whole document, validated by pyspdxtools when `PYSPDXTOOLS` names the tool.
+/// A tool of the supply-chain venv named by `var`; missing, the test fails (never skips).
+fn tool(var: &str, what: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!(
+            "{var} is not set: it names the {what} binary this test runs. Run `make test/unit/supply-chain`, \
+             which installs it (tests/supply-chain/requirements.txt, venv under STATE_DIR) and sets {var}."
+        )
+    })
+}
+
+/// Runs `cmd`; its output, and whether it exited 0.
+fn run_tool(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), said)
+}
+
+/// A whole document from every reader's real inputs: valid SPDX 2.3 (pyspdxtools) and meeting
+/// the NTIA minimum elements for every component (ntia-conformance-checker's `sbomcheck`:
+/// supplier, name, version, identifier, author, timestamp, relationships). Positive control:
+/// the same document with one supplier removed is rejected, so the checker really looks.
 #[test]
-fn a_whole_document_passes_the_spdx_validator() {
+fn a_whole_document_passes_the_spdx_validator_and_the_ntia_checker() {
     let mut sbom = ImageSbom::new(ImageSubject {
         name: "patient-risk-python-api".into(),
         version: "0.1.0".into(),
@@ -298,14 +405,9 @@ fn a_whole_document_passes_the_spdx_validator() {
     sbom.add(dpkg_set());
     sbom.add(site_packages());
     sbom.add(cargo_set("aarch64-unknown-linux-gnu"));
-    let lock = read(&repo().join("package-lock.json"));
-    sbom.add(
-        image_sbom::npm::production_packages("package-lock.json", &lock, "apps/patient-risk-web", Parent::Image)
-            .unwrap(),
-    );
-    if let Some((bin, _dir)) = go_binary("arm64") {
-        sbom.add(read_buildinfo(&bin).components("/usr/local/bin/op", Parent::Image));
-    }
+    sbom.add(npm_set());
+    let (bin, _dir) = go_binary("arm64");
+    sbom.add(read_buildinfo(&bin).components("/usr/local/bin/op", Parent::Image, "0.1.0"));
     let info = DocumentInfo {
         namespace_prefix: "https://github.com/tirosh-chain/guide/spdx".into(),
         created: 1_764_288_000,
@@ -316,27 +418,41 @@ fn a_whole_document_passes_the_spdx_validator() {
     };
     let doc = sbom.document(&info);
     assert_eq!(doc, sbom.document(&info));
-    let Ok(tool) = std::env::var("PYSPDXTOOLS") else {
-        eprintln!(
-            "skipping the validator: set PYSPDXTOOLS to the pyspdxtools binary (make test/unit/supply-chain does)"
+    let validator = tool("PYSPDXTOOLS", "pyspdxtools (spdx-tools)");
+    let checker = tool("NTIA_CHECKER", "sbomcheck (ntia-conformance-checker)");
+    let packages = doc["packages"].as_array().unwrap();
+    assert!(packages.len() > 50, "{} packages", packages.len());
+    for p in packages {
+        let supplier = p["supplier"].as_str().unwrap_or_default();
+        assert!(
+            supplier.starts_with("Person: ") || supplier.starts_with("Organization: "),
+            "{}: supplier {supplier:?}",
+            p["name"]
         );
-        return;
-    };
+        assert!(p["versionInfo"].as_str().is_some_and(|v| !v.is_empty()), "{}: no version", p["name"]);
+    }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sbom.spdx.json");
     std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
-    let out = Command::new(&tool)
-        .arg("-i")
+    let (ok, said) = run_tool(Command::new(&validator).arg("-i").arg(&file));
+    assert!(ok && !said.contains("ERROR"), "pyspdxtools rejected the document:\n{said}");
+    let out = Command::new(&checker)
+        .args(["--comply", "ntia", "--output", "json"])
         .arg(&file)
         .output()
-        .unwrap_or_else(|e| panic!("{tool}: {e}"));
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && !said.contains("ERROR"),
-        "pyspdxtools rejected the document:\n{said}"
-    );
+        .unwrap_or_else(|e| panic!("{checker}: {e}"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "sbomcheck: not NTIA-conformant:\n{said}");
+    let report: serde_json::Value = serde_json::from_str(&said).unwrap_or_else(|e| panic!("{e}: {said}"));
+    assert_eq!(report["isConformant"], true, "{report}");
+    // Every component is reachable from DESCRIBES, so the checker judged all of them.
+    assert_eq!(report["graphValidation"]["floatingComponents"]["floatingComponentCount"], 0, "{report}");
+    assert_eq!(report["totalNumberComponents"], packages.len(), "{report}");
+
+    let mut broken = doc.clone();
+    broken["packages"][3]["supplier"] = "NOASSERTION".into();
+    let bad = dir.path().join("no-supplier.spdx.json");
+    std::fs::write(&bad, serde_json::to_vec_pretty(&broken).unwrap()).unwrap();
+    let (ok, said) = run_tool(Command::new(&checker).args(["--comply", "ntia"]).arg(&bad));
+    assert!(!ok, "sbomcheck accepted a component without a supplier:\n{said}");
 }

@@ -14,7 +14,7 @@ use super::settings_mismatch;
 use crate::error::Result;
 use crate::request::PlatformImage;
 use crate::sbom_inputs::npm_record;
-use crate::steps::node_bundle::{node_bundle, NpmWorkspace};
+use crate::steps::node_bundle::{node_bundle, NpmWorkspace, INSTALL_ROOT};
 use crate::targets::LOCAL_RUNTIME;
 use crate::toolkit::registries::PackageSource;
 use crate::toolkit::runtime::RuntimeImage;
@@ -37,7 +37,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
     if ctx.package_source()? == PackageSource::Workspace {
         sources.extend(spec.packages.iter().cloned());
     }
-    let bundle = node_bundle(
+    let built = node_bundle(
         ctx,
         &NpmWorkspace {
             package: npm_workspace.clone(),
@@ -51,6 +51,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
             registry_packages: spec.packages.clone(),
         },
     )?;
+    let bundle = built.bundle;
     if target == "web-bundle" {
         return Ok(ctx.artifact(bundle));
     }
@@ -96,7 +97,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         .expose(&rt.exposed_ports())
         .entrypoint(&[&start], &[])
         .stop_signal("SIGQUIT")
-        .sbom_record(npm_record(ctx, &app_dir)?);
+        .sbom_record(npm_record(&built.installed, INSTALL_ROOT, &app_dir));
     if target == LOCAL_RUNTIME {
         image = image.env("PATIENT_RISK_API_UPSTREAM", COMPOSE_API)?;
     }

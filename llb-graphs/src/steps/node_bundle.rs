@@ -70,8 +70,21 @@ for (const n of fs.readFileSync("/tmp/registry-packages", "utf8").split("\n").fi
   console.log(n + "@" + e.version + " " + e.resolved + " " + e.integrity);
 }'"#;
 
-/// Builds the bundle; the result holds the contents of `<dir>/dist` at `/`.
-pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<State> {
+/// What [`node_bundle`] built.
+#[derive(Debug, Clone)]
+pub(crate) struct NodeBundle {
+    /// The contents of `<dir>/dist` at `/`.
+    pub(crate) bundle: State,
+    /// The tree `npm ci` installed (lock, manifests, `node_modules`) at [`INSTALL_ROOT`]: what
+    /// the SBOM reads each bundled package's installed `package.json` from.
+    pub(crate) installed: State,
+}
+
+/// Where [`NodeBundle::installed`] holds the npm workspace root.
+pub(crate) const INSTALL_ROOT: &str = WORK;
+
+/// Builds the bundle.
+pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<NodeBundle> {
     let node = ctx.toolchain(Toolchain::Node)?;
     let manifests = ctx.context(
         "npm-manifests",
@@ -131,5 +144,8 @@ pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<State> {
     for (k, v) in &ws.env {
         build = build.env(k, v);
     }
-    Ok(ctx.run(&with_sources, build)?.mount_output("/out")?)
+    Ok(NodeBundle {
+        bundle: ctx.run(&with_sources, build)?.mount_output("/out")?,
+        installed,
+    })
 }
