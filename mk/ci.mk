@@ -64,8 +64,8 @@ ci/lint: ci/tools ## actionlint and check-jsonschema (github-workflows / github-
 ci/plan: ## What this CI event does: mode (validate/dev/release), apps, tags (from GITHUB_* and CI_PUBLISH/CI_VERSION)
 	@$(CI_ENV) python3 $(CI_TOOL) plan
 
-ci/rust-core: ## 5-2 step 1: Rust core tests (signal core and its Python binding crate)
-	@cd $(REPO_ROOT) && cargo test -q --locked -p patient-signal-rust-core -p patient-signal-python-rust
+ci/rust-core: ## 5-2 step 1: Rust core tests (the signal core crate the wheel wraps)
+	@cd $(REPO_ROOT) && cargo test -q --locked -p patient-signal-rust-core
 
 ci/wheel: ## 5-2 step 2: Rust Python wheel validation (CI_WHEEL_TARGET: package/wheel, else api/wheel + import tests)
 	@$(MAKE) $(CI_WHEEL_TARGET)

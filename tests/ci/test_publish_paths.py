@@ -127,8 +127,30 @@ def main_run(pr_run, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("main")
     env = runner(tmp, "push", "refs/heads/main", {"before": "0" * 40, "ref": "refs/heads/main"})
     make("ci/validate", env, tmp / "out")
-    make("ci/publish-dev", env, tmp / "out")
+    # The composite action's steps: credentials (canaries) → 0600 files → flags file → the
+    # publish step gets only its path → cleanup, as publish-dev runs them.
+    canaries = {sid: f"canary-{sid}-{os.urandom(8).hex()}" for sid in ("uv_index_username", "uv_index_password")}
+    gh_output = tmp / "github_output"
+    secret_env = {**env, "GITHUB_OUTPUT": str(gh_output),
+                  **{f"REGISTRY_SECRET_{sid.upper()}": v for sid, v in canaries.items()}}
+    make("ci/secrets/write", secret_env, tmp / "out")
+    flags_file = gh_output.read_text().strip().removeprefix("flags-file=")
+    assert Path(flags_file).parent == tmp / "runner-temp" / "registry-secrets"
+    make("ci/publish-dev", {**env, "CI_SECRET_FLAGS_FILE": flags_file}, tmp / "out")
+    make("ci/secrets/clean", env, tmp / "out")
+    assert not (tmp / "runner-temp" / "registry-secrets").exists()
+    (tmp / "canaries").write_text("".join(v + "\n" for v in canaries.values()))
     return tmp, catalog()
+
+
+def test_main_publish_leaks_no_credential(main_run):
+    """The credentials the composite action handed to the build appear in no attestation or
+    config of the pushed image (tools/release/leakscan)."""
+    tmp, _ = main_run
+    tag = releaselib.compute_tags(None).tags[0]
+    p = subprocess.run([str(REPO_ROOT / "tools" / "release" / "leakscan"), "--canaries", str(tmp / "canaries"),
+                        f"{PREFIX}/{APP}:{tag}"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
 
 
 def test_main_pushes_exactly_the_dev_tags(main_run):
