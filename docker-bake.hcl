@@ -52,6 +52,33 @@ variable "SOURCE_DATE_EPOCH" {
   default = ""
 }
 
+# `registry` = consume the repo's own packages from the private registries below
+# (docs/private-registries.md), with their credentials as BuildKit secrets read from
+# REGISTRY_CREDENTIALS/<secret id>; `workspace` = build them from this checkout.
+variable "PACKAGE_SOURCE" {
+  default = "workspace"
+}
+
+variable "UV_INDEX_URL" {
+  default = ""
+}
+
+variable "NPM_REGISTRY_URL" {
+  default = ""
+}
+
+variable "CARGO_REGISTRY_INDEX" {
+  default = ""
+}
+
+variable "CONAN_REMOTE_URL" {
+  default = ""
+}
+
+variable "REGISTRY_CREDENTIALS" {
+  default = "/var/lib/patient-risk/registries/credentials"
+}
+
 group "default" {
   targets = ["risk-monitor-operator", "patient-risk-python-api", "patient-risk-web", "dev-guide-docs"]
 }
@@ -67,8 +94,19 @@ target "_app" {
     VERSION              = IMAGE_TAG
     REVISION             = REVISION
     SOURCE_DATE_EPOCH    = SOURCE_DATE_EPOCH == "" ? null : SOURCE_DATE_EPOCH
+    PACKAGE_SOURCE       = PACKAGE_SOURCE == "workspace" ? null : PACKAGE_SOURCE
+    UV_INDEX_URL         = UV_INDEX_URL == "" ? null : UV_INDEX_URL
+    NPM_REGISTRY_URL     = NPM_REGISTRY_URL == "" ? null : NPM_REGISTRY_URL
+    CARGO_REGISTRY_INDEX = CARGO_REGISTRY_INDEX == "" ? null : CARGO_REGISTRY_INDEX
+    CONAN_REMOTE_URL     = CONAN_REMOTE_URL == "" ? null : CONAN_REMOTE_URL
   }
-  secret = ["id=host_ca_bundle,src=${HOST_CA_BUNDLE}"]
+  # Registry credentials only as secrets (files named by secret id), never as build args.
+  secret = concat(["id=host_ca_bundle,src=${HOST_CA_BUNDLE}"], PACKAGE_SOURCE == "registry" ? [
+    for id in ["uv_index_username", "uv_index_password", "npm_token", "cargo_registry_token", "conan_login_username", "conan_password"] :
+    "id=${id},src=${REGISTRY_CREDENTIALS}/${id}"
+  ] : [])
+  # Loopback registries are reached with the host network by the steps that declare them.
+  entitlements = PACKAGE_SOURCE == "registry" ? ["network.host"] : []
 }
 
 target "risk-monitor-operator" {

@@ -18,6 +18,22 @@ REGISTRY_CONAN_URL := http://127.0.0.1:$(REGISTRY_CONAN_PORT)
 REGISTRIES_ENV := STATE_DIR=$(STATE_DIR) REGISTRY_PYPI_PORT=$(REGISTRY_PYPI_PORT) REGISTRY_NPM_PORT=$(REGISTRY_NPM_PORT) \
   REGISTRY_CARGO_PORT=$(REGISTRY_CARGO_PORT) REGISTRY_CONAN_PORT=$(REGISTRY_CONAN_PORT)
 
+# PACKAGE_SOURCE=registry: `make container/build` / `container/build/<app>` publish first and
+# build every app from these registries: URLs as build args, credentials as
+# `--secret id=<id>,src=$(REGISTRY_CREDENTIALS)/<id>` (docker-bake.hcl), never as build args;
+# the steps that reach a loopback registry run on the host network (--allow=network.host).
+PACKAGE_SOURCE ?= workspace
+ifeq ($(PACKAGE_SOURCE),registry)
+IMAGES_BAKE_ENV += PACKAGE_SOURCE=registry UV_INDEX_URL=$(REGISTRY_PYPI_URL) NPM_REGISTRY_URL=$(REGISTRY_NPM_URL) \
+  CARGO_REGISTRY_INDEX=$(REGISTRY_CARGO_INDEX) CONAN_REMOTE_URL=$(REGISTRY_CONAN_URL) REGISTRY_CREDENTIALS=$(REGISTRY_CREDENTIALS)
+IMAGES_BAKE += --allow=network.host
+# Every bake (container/build and container/build/<app>) publishes first.
+$(eval REGISTRIES_IMAGES_BAKE = $(value IMAGES_BAKE))
+IMAGES_BAKE = $(MAKE) -C $(REPO_ROOT) registries/publish && $(REGISTRIES_IMAGES_BAKE)
+else ifneq ($(PACKAGE_SOURCE),workspace)
+$(error PACKAGE_SOURCE=$(PACKAGE_SOURCE): use workspace (the default: packages built from this checkout) or registry (their published versions from make registries/up))
+endif
+
 .PHONY: registries/up registries/down registries/status registries/publish test/unit/registries test/integration/registries
 
 registries/up: ## Start the authenticated loopback registries (pypi, npm, cargo, conan); prints `NAME URL` per registry

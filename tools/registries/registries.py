@@ -275,12 +275,13 @@ def pid_of(name: str) -> int | None:
         os.kill(pid, 0)
     except (ValueError, ProcessLookupError, IndexError):
         return None
-    # Only a process this script started (its cmdline names our state dir).
+    # Only a process this script started: it runs in the registries' state dir (verdaccio
+    # retitles itself, so its command line cannot tell).
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        cwd = os.readlink(f"/proc/{pid}/cwd")
     except OSError:
         return None
-    return pid if str(ROOT) in cmdline or str(VENV) in cmdline else None
+    return pid if cwd == str(ROOT) else None
 
 
 def answer(u: str, auth: str | None = None) -> int:
@@ -299,6 +300,9 @@ def answer(u: str, auth: str | None = None) -> int:
 def start(name: str) -> None:
     if pid_of(name):
         return
+    if answer(probe_url(name)) != 0:
+        die(f"{name}: port {PORTS[name]} already answers, but not from a registry this script started "
+            f"(no live pid in {RUN / (name + '.pid')}): stop that process or set REGISTRY_{name.upper()}_PORT")
     RUN.mkdir(parents=True, exist_ok=True)
     LOG.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
