@@ -14,6 +14,7 @@ use llb::Platform;
 const PYPI: &str = "http://127.0.0.1:5301/simple/";
 const NPM: &str = "http://127.0.0.1:5302/";
 const CARGO: &str = "sparse+http://127.0.0.1:5303/index/";
+const CONAN: &str = "http://127.0.0.1:5304";
 
 fn registry_args() -> std::collections::BTreeMap<String, String> {
     common::args(&[
@@ -23,6 +24,7 @@ fn registry_args() -> std::collections::BTreeMap<String, String> {
         ("UV_INDEX_URL", PYPI),
         ("NPM_REGISTRY_URL", NPM),
         ("CARGO_REGISTRY_INDEX", CARGO),
+        ("CONAN_REMOTE_URL", CONAN),
     ])
 }
 
