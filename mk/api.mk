@@ -28,7 +28,7 @@ api/tools: ## Install uv and maturin (pinned) into $(STATE_DIR)/venvs/api-tools 
 	  python3 -m venv $(API_TOOLS) && \
 	  $(API_TOOLS)/bin/pip install -q --disable-pip-version-check $(API_TOOL_PINS); fi
 
-api/wheel: api/tools ## Build the patient-signal abi3 wheel for this host with maturin into target/wheels/api-host
+api/wheel: api/tools dsp/deploy ## Build the patient-signal abi3 wheel for this host with maturin into target/wheels/api-host (links patient-signal-dsp from Conan)
 	@mkdir -p $(API_WHEEL_DIR) && rm -f $(API_WHEEL_DIR)/patient_signal-*.whl
 	cd $(API_BINDING) && $(MATURIN) build --release --out $(API_WHEEL_DIR)
 
@@ -63,5 +63,5 @@ test/unit/api: api/venv ## Signal crates (cargo test, clippy -D warnings), wheel
 test/integration/api: api/venv api/system-deps ## API on real PostgreSQL + Redis started on loopback: migrations, outages, restart, schemathesis
 	cd $(API_APP) && $(API_PYTEST) -m integration tests
 
-bench/api: ## Criterion benchmark of the signal core (7200-sample packet)
+bench/api: dsp/deploy ## Criterion benchmark of the signal core (7200-sample packet)
 	cd $(REPO_ROOT) && cargo bench -p patient-signal-rust-core --bench analyze

@@ -6,7 +6,9 @@
 DSP_DIR := $(REPO_ROOT)/packages/patient-signal-dsp
 DSP_REF := patient-signal-dsp/0.1.0
 DSP_TOOLS := $(STATE_DIR)/venvs/conan
-DSP_TOOL_PINS := conan==2.33.0 cmake==3.31.10
+# Conan, CMake, Ninja and every dependency pinned (the image build's Conan step installs the same list).
+DSP_TOOL_PINS := $(DSP_DIR)/conan-requirements.txt
+DSP_TOOL_STAMP := $(DSP_TOOLS)/.conan-requirements.txt
 DSP_CONAN := $(DSP_TOOLS)/bin/conan
 DSP_CONAN_HOME := $(STATE_DIR)/dsp/conan-home
 DSP_APT := gcc g++ gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
@@ -20,18 +22,26 @@ DSP_PR_armv8 := -pr:h $(DSP_DIR)/profiles/linux-armv8 \
   -c 'user.psd:emulator=qemu-aarch64-static -L /usr/aarch64-linux-gnu' \
   -c 'tools.cmake.cmaketoolchain:extra_variables={"CMAKE_CROSSCOMPILING_EMULATOR": "qemu-aarch64-static;-L;/usr/aarch64-linux-gnu"}'
 DSP_ARCHES := x86_64 armv8
+# Conan package folders for the Rust signal core's build.rs, one per Rust target (see
+# packages/patient-signal-rust-core/build.rs); exported to every recipe (cargo, maturin).
+DSP_DEPLOY := $(STATE_DIR)/dsp/deploy
+DSP_PKG_x86_64 := $(DSP_DEPLOY)/x86_64/full_deploy/host/patient-signal-dsp/0.1.0/Release/x86_64
+DSP_PKG_armv8 := $(DSP_DEPLOY)/armv8/full_deploy/host/patient-signal-dsp/0.1.0/Release/armv8
+export PATIENT_SIGNAL_DSP_DIR_X86_64_UNKNOWN_LINUX_GNU := $(DSP_PKG_x86_64)
+export PATIENT_SIGNAL_DSP_DIR_AARCH64_UNKNOWN_LINUX_GNU := $(DSP_PKG_armv8)
 
 UNIT_TESTS += test/unit/dsp
 
-.PHONY: dsp/tools dsp/create test/unit/dsp dsp/publish
+.PHONY: dsp/tools dsp/create dsp/deploy test/unit/dsp dsp/publish
 
 dsp/tools: ## Install Conan 2 + CMake (pinned venv under STATE_DIR) and Debian's gcc, aarch64 cross gcc and qemu-user-static
 	@missing=""; for p in $(DSP_APT); do dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	  else echo "dsp: Debian packages missing:$$missing; run: sudo apt-get install -y$$missing" >&2; exit 1; fi; fi
-	@if ! $(DSP_CONAN) --version 2>/dev/null | grep -q ' 2.33.0$$' || ! $(DSP_TOOLS)/bin/cmake --version 2>/dev/null | grep -q ' 3.31.10$$'; then \
-	  python3 -m venv $(DSP_TOOLS) && $(DSP_TOOLS)/bin/pip install -q --disable-pip-version-check $(DSP_TOOL_PINS); fi
+	@cmp -s $(DSP_TOOL_PINS) $(DSP_TOOL_STAMP) || { rm -rf $(DSP_TOOLS) && python3 -m venv $(DSP_TOOLS) \
+	  && $(DSP_TOOLS)/bin/pip install -q --disable-pip-version-check --no-deps -r $(DSP_TOOL_PINS) \
+	  && $(DSP_TOOLS)/bin/pip check -q && cp $(DSP_TOOL_PINS) $(DSP_TOOL_STAMP); }
 	@mkdir -p $(DSP_CONAN_HOME)
 	@if $(DSP_ENV) conan remote list 2>/dev/null | grep -q '^conancenter:'; then $(DSP_ENV) conan remote remove conancenter >/dev/null; fi
 
@@ -48,7 +58,43 @@ dsp/create/%: dsp/tools
 	  || { echo "dsp: arch=$*: test_package did not run or reported another arch (log $$log)" >&2; exit 1; }; \
 	echo "dsp: [$*] unit tests and test_package passed: $$(grep -m1 '^Full package reference:' $$log | cut -d' ' -f4)"
 
+dsp/deploy: $(addprefix dsp/deploy/,$(DSP_ARCHES)) ## Conan-install patient-signal-dsp for x86_64 and armv8 (built from the workspace recipe when missing) into STATE_DIR for the Rust signal core
+
+dsp/deploy/%: dsp/tools
+	@mkdir -p $(DSP_DEPLOY)/$*; log=$(STATE_DIR)/dsp/deploy-$*.log; \
+	{ $(DSP_ENV) conan export $(DSP_DIR) && \
+	  $(DSP_ENV) conan install --requires=$(DSP_REF) $(DSP_PR_BUILD) $(DSP_PR_$*) --build='missing:$(DSP_REF)' \
+	    --deployer=full_deploy --deployer-folder=$(DSP_DEPLOY)/$* -of $(DSP_DEPLOY)/$*/generators \
+	    --format=json >$(DSP_DEPLOY)/$*.graph.json; } >$$log 2>&1 \
+	  || { tail -30 $$log >&2; echo "dsp: conan install arch=$* failed (log $$log)" >&2; exit 1; }
+	@test -f $(DSP_PKG_$*)/lib/libpatient_signal_dsp.a || { echo "dsp: $(DSP_PKG_$*)/lib/libpatient_signal_dsp.a missing after conan install" >&2; exit 1; }
+	@echo "dsp: arch=$* deployed: $(DSP_PKG_$*)"
+
 test/unit/dsp: dsp/create ## C unit tests on the host (CMake + ctest), then both Conan arches with their unit tests and test_package
-	@rm -rf $(DSP_BUILD) && $(DSP_TOOLS)/bin/cmake -S $(DSP_DIR) -B $(DSP_BUILD) -DPSD_ARCH=x86_64 -DPSD_BUILD_TESTS=ON >/dev/null
+	@rm -rf $(DSP_BUILD) && $(DSP_TOOLS)/bin/cmake -G Ninja -DCMAKE_MAKE_PROGRAM=$(DSP_TOOLS)/bin/ninja -S $(DSP_DIR) -B $(DSP_BUILD) -DPSD_ARCH=x86_64 -DPSD_BUILD_TESTS=ON >/dev/null
 	@$(DSP_TOOLS)/bin/cmake --build $(DSP_BUILD) >/dev/null
 	@$(DSP_TOOLS)/bin/ctest --test-dir $(DSP_BUILD) --output-on-failure
+
+# Publishing: the Conan server of `make registries/up` (tools/registries), remote `patientrisk`
+# in STATE_DIR's Conan home; the login comes from the generated credentials through Conan's
+# env vars (never a command-line argument) and is dropped again (`conan remote logout`).
+DSP_REMOTE := patientrisk
+DSP_LOGIN_ENV = CONAN_LOGIN_USERNAME_PATIENTRISK="$$(cat $(REGISTRY_CREDENTIALS)/conan_login_username)" \
+  CONAN_PASSWORD_PATIENTRISK="$$(cat $(REGISTRY_CREDENTIALS)/conan_password)"
+
+dsp/publish: dsp/create registries/up ## Upload patient-signal-dsp (recipe + arch=x86_64 and arch=armv8 binaries) to the loopback Conan server
+	@$(DSP_ENV) conan remote add --force $(DSP_REMOTE) $(REGISTRY_CONAN_URL) >/dev/null
+	@log=$(STATE_DIR)/dsp/publish.log; \
+	{ $(DSP_ENV) $(DSP_LOGIN_ENV) conan upload '$(DSP_REF)' -r $(DSP_REMOTE) -c \
+	  && $(DSP_ENV) $(DSP_LOGIN_ENV) conan list '$(DSP_REF):*' -r $(DSP_REMOTE) --format=json >$(STATE_DIR)/dsp/published.json; } >$$log 2>&1; \
+	rc=$$?; $(DSP_ENV) conan remote logout $(DSP_REMOTE) >/dev/null 2>&1 || true; \
+	[ $$rc = 0 ] || { tail -20 $$log >&2; echo "dsp: conan upload to $(REGISTRY_CONAN_URL) failed (log $$log)" >&2; exit 1; }
+	@python3 -c 'import json, sys; \
+	ref = "$(DSP_REF)"; data = json.load(open(sys.argv[1]))["$(DSP_REMOTE)"]; \
+	arches = sorted(p["info"]["settings"]["arch"] for r in data[ref]["revisions"].values() for p in r.get("packages", {}).values()); \
+	print("dsp: published on $(REGISTRY_CONAN_URL):", ref, "arch=" + ",".join(arches)); \
+	sys.exit(0 if set(arches) >= {"x86_64", "armv8"} else "dsp: the remote lacks a binary for x86_64 or armv8")' $(STATE_DIR)/dsp/published.json
+
+# The registries' publish step also publishes the Conan package; `cargo package` of the Rust
+# signal core (tools/registries/publish.py) runs its build script, which links the Conan package.
+registries/publish: dsp/publish dsp/deploy

@@ -404,6 +404,41 @@ fn spo2_series(
     Ok(series.into_iter().map(|p| (p.offset_s, p.spo2)).collect())
 }
 
+/// SpO2 readings (%, one per sample at a steady rate) with artefacts rejected and the rest
+/// smoothed by patient-signal-dsp (the C library, fixed point). Returns `(smoothed, artefact)`,
+/// one entry per reading; `smoothed` is None before the first plausible reading and holds the
+/// last value over artefacts. Raises ConfigError for unusable settings.
+#[pyfunction]
+#[pyo3(signature = (spo2, *, alpha=0.25, min_valid=50.0, max_valid=100.0, max_step=4.0, max_hold=5))]
+fn filter_spo2(
+    py: Python<'_>,
+    spo2: Vec<f64>,
+    alpha: f64,
+    min_valid: f64,
+    max_valid: f64,
+    max_step: f64,
+    max_hold: u32,
+) -> PyResult<(Vec<Option<f64>>, Vec<bool>)> {
+    let config = core::FilterConfig {
+        alpha,
+        min_valid,
+        max_valid,
+        max_step,
+        max_hold,
+    };
+    let filtered = py
+        .allow_threads(|| core::filter_spo2(&spo2, &config))
+        .map_err(analysis_error)?;
+    Ok((filtered.values, filtered.artefact))
+}
+
+/// Which patient-signal-dsp binary this module links: `patient-signal-dsp/<version>
+/// arch=<Conan arch> build=conan`.
+#[pyfunction]
+fn dsp_build_info() -> &'static str {
+    core::dsp_build_info()
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -418,5 +453,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Rejection>()?;
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
     m.add_function(wrap_pyfunction!(spo2_series, m)?)?;
+    m.add_function(wrap_pyfunction!(filter_spo2, m)?)?;
+    m.add_function(wrap_pyfunction!(dsp_build_info, m)?)?;
     Ok(())
 }

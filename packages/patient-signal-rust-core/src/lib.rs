@@ -8,10 +8,13 @@
 //!   least-squares trend per minute, desaturation events, time below threshold, heart-rate
 //!   summary and data quality (gaps, rejected samples).
 //! - [`spo2_series`]: the valid SpO2 readings downsampled for a trend chart.
+//! - [`filter_spo2`]: fixed-point artefact rejection and smoothing of an SpO2 series by the C
+//!   library patient-signal-dsp, linked from its Conan package for the target (`build.rs`).
 //!
 //! Analysis allocates nothing per sample: only rejections are collected.
 
 mod desaturation;
+mod dsp;
 mod error;
 mod features;
 mod input;
@@ -19,6 +22,7 @@ mod screen;
 mod series;
 mod trend;
 
+pub use dsp::{dsp_build_info, filter_spo2, FilterConfig, Filtered};
 pub use error::AnalysisError;
 pub use features::{analyze, Features};
 pub use input::{Config, Range, Sample};

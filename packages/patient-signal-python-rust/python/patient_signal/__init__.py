@@ -17,6 +17,8 @@ from ._native import (
     TooManySamplesError,
     __version__,
     analyze,
+    dsp_build_info,
+    filter_spo2,
     spo2_series,
 )
 
@@ -31,5 +33,7 @@ __all__ = [
     "TooManySamplesError",
     "__version__",
     "analyze",
+    "dsp_build_info",
+    "filter_spo2",
     "spo2_series",
 ]

@@ -1,6 +1,6 @@
 """Type stubs of the native module (src/lib.rs)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal, Protocol, final
 
 __version__: Final[str]
@@ -135,3 +135,13 @@ def analyze(samples: Iterable[Sample], config: Config | None = None) -> Features
 def spo2_series(
     samples: Iterable[Sample], max_points: int = 120, config: Config | None = None
 ) -> list[tuple[float, float]]: ...
+def filter_spo2(
+    spo2: Sequence[float],
+    *,
+    alpha: float = 0.25,
+    min_valid: float = 50.0,
+    max_valid: float = 100.0,
+    max_step: float = 4.0,
+    max_hold: int = 5,
+) -> tuple[list[float | None], list[bool]]: ...
+def dsp_build_info() -> str: ...
