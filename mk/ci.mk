@@ -76,7 +76,10 @@ ci/api: api/venv ## 5-2 step 3: API validation (risk core + API tests on the mem
 	@cd $(API_APP) && $(API_PYTEST) -m "not integration" tests
 
 ci/images: engine/up bases frontend/build ## 5-2 step 4: build the affected images, one platform at a time, push nothing; a failure names its stage
-	@$(CI_ENV) CI_BAKE='$(subst --progress=$(IMAGES_PROGRESS),--progress=plain,$(IMAGES_BAKE))' python3 $(CI_TOOL) images
+	@$(CI_ENV) python3 $(CI_TOOL) images
+
+# The bake command of the images tier, with plain progress (its failing step names the stage).
+ci/images: export CI_BAKE = $(subst --progress=$(IMAGES_PROGRESS),--progress=plain,$(IMAGES_BAKE))
 
 ci/validate: ## PR gate (every event): Rust core tests → wheel → API → affected images per platform; pushes nothing
 	@apps=$$($(CI_ENV) python3 $(CI_TOOL) plan --field apps); echo "ci/validate: affected apps: $${apps:-none}"; \
