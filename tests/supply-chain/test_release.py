@@ -212,3 +212,19 @@ def test_handoff_digests_are_the_registry_index_digests(release_push):
         assert record["runtime"]["port"] in (8080, 8081) and record["runtime"]["readiness"].startswith("/")
     assert release_push.handoff("patient-risk-python-api")["migration_needed"] is True
     assert release_push.handoff("patient-risk-web")["migration_needed"] is False
+
+
+def test_handoff_carries_every_cd_field_and_the_operator_probe_port(release_push):
+    """Guide 8-3's fields are in every record (repository, immutable tag, digest, platforms,
+    runtime port, readiness, migration), plus the probe port: the operator answers /readyz on
+    8081 while 8080 is its metrics port, so a CD overlay that probes `runtime.port` would fail."""
+    for app in APPS:
+        r = release_push.handoff(app)
+        assert r["tag"] == f"v{RELEASE_VERSION}" and r["repository"].endswith(f"/{app}")
+        assert r["digest"].startswith("sha256:") and r["platforms"] == PLATFORMS
+        assert isinstance(r["runtime"]["port"], int) and isinstance(r["runtime"]["probe_port"], int)
+        assert r["runtime"]["readiness"] and isinstance(r["migration_needed"], bool)
+        for platform, m in r["platform_manifests"].items():
+            assert m["provenance"] and m["sbom"], f"{app} {platform}: {m['predicate_types']}"
+    operator = release_push.handoff("risk-monitor-operator")["runtime"]
+    assert (operator["port"], operator["probe_port"], operator["readiness"]) == (8080, 8081, "/readyz")

@@ -192,3 +192,23 @@ def attestation_manifests(index: dict) -> dict[str, str]:
         if ann.get("vnd.docker.reference.type") == "attestation-manifest":
             out[ann["vnd.docker.reference.digest"]] = m["digest"]
     return out
+
+
+PROVENANCE_PREFIX = "https://slsa.dev/provenance/"
+SBOM_PREFIX = "https://spdx.dev/Document"
+
+
+def predicate_types(repository: str, attestation_digest: str) -> list[str]:
+    """The in-toto predicate types of an attestation manifest (its layers' annotations)."""
+    ref = f"{repository}@{attestation_digest}"
+    p = subprocess.run(["docker", "buildx", "imagetools", "inspect", "--raw", ref], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise ReleaseError(f"docker buildx imagetools inspect --raw {ref}: {p.stderr.strip()}")
+    try:
+        manifest = json.loads(p.stdout)
+    except json.JSONDecodeError as e:
+        raise ReleaseError(f"{ref}: attestation manifest is not JSON ({e})") from e
+    return sorted(
+        {(layer.get("annotations") or {}).get("in-toto.io/predicate-type", "") for layer in manifest.get("layers", [])} - {""}
+    )
+
