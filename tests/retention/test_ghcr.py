@@ -192,3 +192,29 @@ def test_missing_package_and_missing_token():
         assert p.returncode == 2 and "not found under /orgs/tirosh-chain and /users/tirosh-chain" in p.stderr
         p = run_tool(s, "run", token="")
         assert p.returncode == 2 and "GITHUB_TOKEN" in p.stderr
+
+
+def test_summary_markdown_has_every_decision(tmp_path):
+    """What the workflow writes to $GITHUB_STEP_SUMMARY: one table row per version, with rule
+    and parent, and the dry-run notice."""
+    repo = history()
+    summary = tmp_path / "summary.md"
+    with Standin(TOKEN) as s:
+        pkg = publish(s, repo)
+        p = run_tool(s, "run", "--dry-run", "--summary", str(summary))
+        assert p.returncode == 0, p.stderr
+        text = summary.read_text()
+        rows = [line for line in text.splitlines() if line.startswith(("| keep", "| delete"))]
+        assert len(rows) == len(pkg.versions) == 85
+        assert "dry run: nothing deleted" in text
+        assert sum(1 for r in rows if r.startswith("| delete") and "| child |" in r and r.rstrip().endswith("` |")) == 20
+
+
+def test_bad_arguments_are_refused(tmp_path):
+    """Bad input: a clear error naming the option and the fix, nothing contacted."""
+    for args, msg in ((["--keep", "-1"], "whole number"), (["--grace", "soon"], "use a number with s, m, h or d"),
+                      (["--now", "yesterday"], "RFC 3339")):
+        p = subprocess.run([sys.executable, str(TOOL), "run", IMAGE, *args], capture_output=True, text=True)
+        assert p.returncode == 2 and msg in p.stderr, (args, p.stderr)
+    p = subprocess.run([sys.executable, str(TOOL), "run", "dev-guide-docs", "--dry-run"], capture_output=True, text=True)
+    assert p.returncode == 2 and "is not <registry host>/<repository>" in p.stderr
