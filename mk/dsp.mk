@@ -98,3 +98,8 @@ dsp/publish: dsp/create registries/up ## Upload patient-signal-dsp (recipe + arc
 # The registries' publish step also publishes the Conan package; `cargo package` of the Rust
 # signal core (tools/registries/publish.py) runs its build script, which links the Conan package.
 registries/publish: dsp/publish dsp/deploy
+
+INTEGRATION_TESTS += test/integration/dsp
+
+test/integration/dsp: engine/up bases frontend/build engine/test-venv dsp/deploy registries/publish ## The API wheel per platform links the Conan binary of its own arch (workspace and registry mode; ELF, build info, package ids, machine code)
+	@cd $(REPO_ROOT)/tests/dsp && $(IMAGES_TEST_ENV) $(ENGINE_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs

@@ -93,9 +93,14 @@ fn each_registry_secret_reaches_only_its_steps() {
         for op in ops(app, &amd).iter().filter(|o| is_exec(o)) {
             let name = op.lines().find(|l| l.contains("name:")).unwrap_or("");
             let uv = op.contains("uv pip install") || op.contains("uv export");
+            // pip installing Conan + CMake into the builder (the Python index's secrets).
+            let pip = op.contains("/opt/conan/bin/pip install");
             let npm = op.contains("npm ci");
             let cargo = op.contains("cargo fetch") || op.contains("maturin build");
-            assert_eq!(op.contains("uv_index_password"), uv, "{app}: {name}");
+            let conan = op.contains("conan install patient-signal-dsp/");
+            assert_eq!(op.contains("uv_index_password"), uv || pip, "{app}: {name}");
+            assert_eq!(op.contains("conan_password"), conan, "{app}: {name}");
+            assert_eq!(op.contains("conan_login_username"), conan, "{app}: {name}");
             assert_eq!(op.contains("npm_token"), npm, "{app}: {name}");
             assert_eq!(op.contains("cargo_registry_token"), cargo, "{app}: {name}");
             if cargo {
@@ -111,6 +116,7 @@ fn registry_mode_needs_its_registries_and_a_known_value() {
     for (app, arg) in [
         ("patient-risk-python-api", "UV_INDEX_URL"),
         ("patient-risk-python-api", "CARGO_REGISTRY_INDEX"),
+        ("patient-risk-python-api", "CONAN_REMOTE_URL"),
         ("patient-risk-web", "NPM_REGISTRY_URL"),
     ] {
         let mut args = registry_args();

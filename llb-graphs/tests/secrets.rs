@@ -33,6 +33,8 @@ fn secret_ids(op: &Value) -> BTreeSet<String> {
         "uv_index_password",
         "npm_token",
         "cargo_registry_token",
+        "conan_login_username",
+        "conan_password",
     ]
     .into_iter()
     .filter(|id| text.contains(id))
@@ -134,6 +136,13 @@ fn private_indexes_bring_their_secrets_as_env_only_into_their_steps() {
                 !text.contains("\\numask 077\\n"),
                 "no step-wide umask: {text}"
             );
+        } else if text.contains("conan toolchain") {
+            // pip installs Conan + CMake from the configured Python index.
+            assert!(
+                ids.contains("uv_index_password") && !ids.contains("cargo_registry_token"),
+                "{text}"
+            );
+            assert!(text.contains("PIP_INDEX_URL"), "{text}");
         } else if text.contains("maturin build") || text.contains("cargo fetch") {
             assert!(
                 ids.contains("cargo_registry_token") && !ids.contains("uv_index_password"),
@@ -274,4 +283,76 @@ fn required_bases_match_the_platform_roles() {
         1,
         "the wheel target needs only the rust builder: {wheel:?}"
     );
+}
+
+/// Registry mode: the Conan secrets reach exactly one step per platform, the
+/// `conan install` of patient-signal-dsp for that platform's Conan arch from the
+/// remote (never built: `--build=never`), on the host network for a loopback
+/// remote, failing with the secret id when one is missing. In workspace mode no
+/// step sees them and the package is built from the workspace recipe.
+#[test]
+fn conan_secrets_reach_only_the_conan_install_step() {
+    let s = common::spec("patient-risk-python-api");
+    let registry = common::args(&[
+        ("BASE_IMAGES", "local"),
+        ("PACKAGE_SOURCE", "registry"),
+        ("UV_INDEX_URL", "http://127.0.0.1:5301/simple/"),
+        (
+            "CARGO_REGISTRY_INDEX",
+            "sparse+http://127.0.0.1:5303/index/",
+        ),
+        ("CONAN_REMOTE_URL", "http://127.0.0.1:5304"),
+    ]);
+    for (platform, arch) in [
+        (Platform::linux_amd64(), "x86_64"),
+        (Platform::linux_arm64(), "armv8"),
+    ] {
+        let img = common::build_with(&s, "release", &platform, &registry).unwrap();
+        let conan: Vec<Value> = exec_ops(&img, &platform)
+            .into_iter()
+            .filter(|o| {
+                let ids = secret_ids(o);
+                ids.contains("conan_login_username") || ids.contains("conan_password")
+            })
+            .collect();
+        assert_eq!(conan.len(), 1, "{platform}: {conan:?}");
+        let text = conan[0].to_string();
+        assert!(
+            text.contains(&format!(
+                "conan install patient-signal-dsp/0.1.0 arch={arch} from remote private"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("--build='never'"), "{text}");
+        assert!(text.contains(&format!("profiles/linux-{arch} ")), "{text}");
+        assert!(
+            text.contains("secret conan_password is missing: build arg CONAN_REMOTE_URL"),
+            "{text}"
+        );
+        assert_eq!(conan[0]["op"]["network"], "host", "{text}");
+        assert!(
+            !text.contains("patient-risk/conan-"),
+            "no Conan cache mount in registry mode: {text}"
+        );
+    }
+
+    let amd = Platform::linux_amd64();
+    let workspace = common::args(&[("BASE_IMAGES", "local")]);
+    let img = common::build_with(&s, "release", &amd, &workspace).unwrap();
+    let ops = exec_ops(&img, &amd);
+    assert!(ops
+        .iter()
+        .all(|o| !secret_ids(o).contains("conan_password")));
+    let create: Vec<&Value> = ops
+        .iter()
+        .filter(|o| {
+            o.to_string()
+                .contains("conan create patient-signal-dsp/0.1.0 arch=x86_64")
+        })
+        .collect();
+    assert_eq!(create.len(), 1);
+    assert!(create[0]
+        .to_string()
+        .contains("--build='missing:patient-signal-dsp/0.1.0'"));
+    assert!(create[0].to_string().contains("patient-risk/conan-x86_64"));
 }

@@ -68,7 +68,11 @@ fn main() {
     let lib = lib_dir.join("libpatient_signal_dsp.a");
     println!("cargo:rerun-if-changed={}", lib.display());
     if !lib.is_file() {
-        fail(&format!("{var}={}: {} is missing", dir.display(), lib.display()));
+        fail(&format!(
+            "{var}={}: {} is missing",
+            dir.display(),
+            lib.display()
+        ));
     }
     println!("cargo:rustc-link-search=native={}", lib_dir.display());
     println!("cargo:rustc-link-lib=static=patient_signal_dsp");

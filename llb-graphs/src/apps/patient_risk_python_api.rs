@@ -2,7 +2,8 @@
 //! `python-runtime`.
 //!
 //! base:    rust-builder and python-builder (build platform), python-runtime (target platform)
-//! build:   `manylinux_wheel`: maturin --zig for the target triple, auditwheel-checked
+//! build:   `manylinux_wheel`: maturin --zig for the target triple, auditwheel-checked, linking
+//!          patient-signal-dsp from Conan for the target's arch (`conan_package`: x86_64 / armv8)
 //! deps:    `python_wheels` (uv export of uv.lock + the pure-Python wheels), then
 //!          `uv_site_packages` for the target platform (no target code runs)
 //! runtime: site-packages under /opt/<app>, non-root 10001, /tmp a volume, port 8080,
@@ -17,7 +18,8 @@ use super::settings_mismatch;
 use crate::error::Result;
 use crate::request::PlatformImage;
 use crate::sbom_inputs::{cargo_record, ImageContent};
-use crate::steps::manylinux_wheel::{manylinux_wheel, WheelCrate};
+use crate::steps::conan_package::ConanPackage;
+use crate::steps::manylinux_wheel::{manylinux_wheel, ConanLink, WheelCrate};
 use crate::steps::uv_site_packages::{python_wheels, uv_site_packages, UvProject};
 use crate::targets::LOCAL_RUNTIME;
 use crate::toolkit::image_config::Healthcheck;
@@ -26,6 +28,15 @@ use crate::toolkit::Ctx;
 
 /// The app's Python package (`src/<module>`), run with `python3 -m`.
 const MODULE: &str = "patient_risk_api";
+
+/// The C library the Rust signal core links (packages/patient-signal-rust-core/build.rs),
+/// from Conan for the target platform's arch.
+pub(crate) fn dsp_package() -> ConanPackage {
+    ConanPackage {
+        path: "packages/patient-signal-dsp".to_string(),
+        reference: "patient-signal-dsp/0.1.0".to_string(),
+    }
+}
 
 pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
     let spec = ctx.req.spec;
@@ -47,6 +58,10 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
     let krate = WheelCrate {
         path: wheel.clone(),
         other_packages: others.clone(),
+        conan: vec![ConanLink {
+            package: dsp_package(),
+            env_prefix: "PATIENT_SIGNAL_DSP_DIR".to_string(),
+        }],
     };
     let native = manylinux_wheel(ctx, &krate)?;
     if target == "wheel" {
@@ -117,4 +132,37 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
             &["python3", "-c", &format!("import {imports}")],
         )?
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dsp_package;
+
+    /// The graph's reference is the recipe's: a version bump in conanfile.py
+    /// without the graph (or the reverse) fails here, not in an image build.
+    #[test]
+    fn dsp_reference_matches_the_recipe() {
+        let recipe = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../packages/patient-signal-dsp/conanfile.py"
+        ))
+        .unwrap();
+        let field = |key: &str| {
+            recipe
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(&format!("{key} = \"")))
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("conanfile.py has no {key} = \"...\""))
+                .to_string()
+        };
+        let pkg = dsp_package();
+        assert_eq!(
+            pkg.reference,
+            format!("{}/{}", field("name"), field("version"))
+        );
+        assert_eq!(
+            pkg.deployed_dir("armv8"),
+            "full_deploy/host/patient-signal-dsp/0.1.0/Release/armv8"
+        );
+    }
 }

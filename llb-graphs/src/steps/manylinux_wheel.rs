@@ -11,12 +11,15 @@
 //!    cache key is the content of that pruned workspace: a dependency added to
 //!    an unrelated crate re-runs this cheap step and leaves the compile cached.
 //! 2. `maturin build` per target triple, with cargo registry, target dir and
-//!    zig caches as cache mounts. Never set
+//!    zig caches as cache mounts. C/C++ packages a build script links come from
+//!    Conan for the target's arch (`conan_package`), named to the build script
+//!    by env var, and recorded in `/conan-packages.txt` beside the wheel. Never set
 //!    `CARGO_TARGET_<TRIPLE>_LINKER` here: it overrides zig and brings glibc
 //!    2.34+ symbols back.
 
 use llb::{Mount, Platform, State};
 
+use super::conan_package::{conan_arch, conan_package, ConanPackage};
 use crate::error::{GraphError, Result};
 use crate::toolkit::caches::Cache;
 use crate::toolkit::registries::{PackageSource, Registry, CARGO_REGISTRY_INDEX_ARG};
@@ -46,6 +49,17 @@ pub(crate) struct WheelCrate {
     /// Other packages the app consumes: their Rust sources are included in
     /// case the wheel crate depends on them (path dependencies).
     pub(crate) other_packages: Vec<String>,
+    /// C/C++ packages a crate's build script links, installed by Conan for
+    /// the target platform's arch (see `steps::conan_package`).
+    pub(crate) conan: Vec<ConanLink>,
+}
+
+/// A Conan package handed to a build script: its deployed package folder for
+/// the target arch goes in env `<env_prefix>_<TARGET TRIPLE>` (upper case, `_`).
+#[derive(Debug, Clone)]
+pub(crate) struct ConanLink {
+    pub(crate) package: ConanPackage,
+    pub(crate) env_prefix: String,
 }
 
 /// Builds the wheel for the target platform; the result holds `/<name>.whl`.
@@ -64,6 +78,30 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
         .unwrap_or_else(|| "/root/.cargo".to_string());
 
     let workspace = wheel_workspace(ctx, krate)?;
+
+    // The C/C++ packages for the target's Conan arch (never the build platform's).
+    let mut links = Vec::new();
+    for link in &krate.conan {
+        let arch = conan_arch(target).ok_or_else(|| GraphError::UnsupportedPlatform {
+            app: ctx.app().to_string(),
+            requested: target.to_string(),
+            allowed: "linux/amd64, linux/arm64 (Conan arch=x86_64, arch=armv8)".to_string(),
+            spec_file: ctx.req.spec_file.to_string(),
+        })?;
+        let deployed = conan_package(ctx, &link.package)?;
+        let dir = format!("/deps/conan/{}", link.package.reference.replace('/', "-"));
+        let var = format!(
+            "{}_{}",
+            link.env_prefix,
+            triple.to_uppercase().replace('-', "_")
+        );
+        links.push((
+            dir.clone(),
+            var,
+            format!("{dir}/{}", link.package.deployed_dir(arch)),
+            deployed,
+        ));
+    }
 
     // 2. maturin with zig as linker, for the target triple, on the build platform.
     let manifest = format!("/src/{}/Cargo.toml", krate.path);
@@ -90,6 +128,15 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
              [ \"$minor\" -le {MANYLINUX_GLIBC_MINOR} ] 2>/dev/null || {{ echo \"error: auditwheel says $1 is '$tag', not {MANYLINUX}_{wheel_arch} or older: the wheel links symbols newer than glibc 2.{MANYLINUX_GLIBC_MINOR} or has the wrong architecture (is a CARGO_TARGET_*_LINKER overriding zig?)\" >&2; exit 1; }}; \
              echo \"auditwheel: $1 is $tag\""
         ));
+    for (dir, var, package_dir, deployed) in links {
+        build = build
+            .mount(Mount::bind_ro(&dir, &deployed)?)
+            .env(var, package_dir)
+            // Beside the wheel (the `wheel` target's output): which Conan binary it links.
+            .sh(format!(
+                "cat {dir}/conan-link.txt | tee -a /out/conan-packages.txt"
+            ));
+    }
     if let Some(t) = ctx.req.source_date_epoch {
         // maturin stamps the wheel's zip entries with it: byte-identical rebuilds.
         build = build.env("SOURCE_DATE_EPOCH", t.to_string());

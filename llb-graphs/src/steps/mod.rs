@@ -1,6 +1,7 @@
 //! Shared steps, each named after what it produces. A step takes the build
 //! context slices it reads and returns the state holding its output.
 
+pub(crate) mod conan_package;
 pub(crate) mod go_binary;
 pub(crate) mod manylinux_wheel;
 pub(crate) mod mkdocs_site;

@@ -33,6 +33,10 @@ pub(crate) enum Cache {
     Npm,
     /// uv's cache (`UV_CACHE_DIR`).
     Uv,
+    /// Conan's package storage for one Conan arch (`core.cache:storage_path`,
+    /// set in the step's global.conf; Conan's home with its login tokens stays
+    /// off the cache, on a tmpfs).
+    Conan { arch: String },
 }
 
 impl Cache {
@@ -92,7 +96,19 @@ impl Cache {
                 Some("UV_CACHE_DIR"),
                 Shared,
             ),
+            // Locked: Conan's cache database (sqlite) sits in this directory.
+            Cache::Conan { arch } => (
+                format!("conan-{arch}"),
+                format!("/var/cache/patient-risk/conan/{arch}"),
+                None,
+                Locked,
+            ),
         }
+    }
+
+    /// The mount path.
+    pub(crate) fn path(&self) -> String {
+        self.parts().1
     }
 
     /// The env var that points the tool at the mount, with its value.

@@ -40,6 +40,9 @@ pub(crate) enum Registry {
     /// crates.io plus an optional private Cargo registry named `private`
     /// (`CARGO_REGISTRY_INDEX` + `cargo_registry_token`).
     Crates,
+    /// A private Conan 2 remote named `private` (`CONAN_REMOTE_URL` +
+    /// `conan_login_username`/`conan_password`, through Conan's own env vars).
+    Conan,
 }
 
 /// Build arg choosing where the internal packages come from: `workspace`
@@ -63,6 +66,7 @@ pub(crate) const UV_INDEX_URL_ARG: &str = "UV_INDEX_URL";
 pub(crate) const NPM_REGISTRY_URL_ARG: &str = "NPM_REGISTRY_URL";
 pub(crate) const CARGO_REGISTRY_INDEX_ARG: &str = "CARGO_REGISTRY_INDEX";
 pub(crate) const GOPROXY_ARG: &str = "GOPROXY";
+pub(crate) const CONAN_REMOTE_URL_ARG: &str = "CONAN_REMOTE_URL";
 
 /// What a step gets for the registries it reaches.
 #[derive(Debug, Default)]
@@ -134,6 +138,8 @@ impl Registry {
             Registry::PyPi => &["SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE"],
             Registry::Npm => &["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"],
             Registry::Crates => &["CARGO_HTTP_CAINFO", "SSL_CERT_FILE", "GIT_SSL_CAINFO"],
+            // Conan's HTTP client is requests.
+            Registry::Conan => &["REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"],
         }
     }
 }
@@ -343,6 +349,42 @@ pub(crate) fn access(ctx: &Ctx<'_>, step: &str, registries: &[Registry]) -> Resu
                     "CARGO_REGISTRIES_PRIVATE_TOKEN",
                     "cargo_registry_token",
                     CARGO_REGISTRY_INDEX_ARG,
+                );
+            }
+            Registry::Conan => {
+                let url = ctx.registry_arg(CONAN_REMOTE_URL_ARG);
+                ctx.record_declared_secret("conan_login_username", step);
+                ctx.record_declared_secret("conan_password", step);
+                if url.is_empty() {
+                    continue;
+                }
+                split_url(CONAN_REMOTE_URL_ARG, url)?;
+                a.host_network |= is_loopback(url);
+                // Conan logs in to remote `private` with these when the server asks
+                // (its token stays in CONAN_HOME, which the step keeps on a tmpfs).
+                a.secret(
+                    ctx,
+                    step,
+                    "conan_login_username",
+                    "CONAN_LOGIN_USERNAME_PRIVATE",
+                    CONAN_REMOTE_URL_ARG,
+                )?;
+                a.secret(
+                    ctx,
+                    step,
+                    "conan_password",
+                    "CONAN_PASSWORD_PRIVATE",
+                    CONAN_REMOTE_URL_ARG,
+                )?;
+                a.require(
+                    "CONAN_LOGIN_USERNAME_PRIVATE",
+                    "conan_login_username",
+                    CONAN_REMOTE_URL_ARG,
+                );
+                a.require(
+                    "CONAN_PASSWORD_PRIVATE",
+                    "conan_password",
+                    CONAN_REMOTE_URL_ARG,
                 );
             }
         }

@@ -102,7 +102,10 @@ impl FilterConfig {
         if max_valid < min_valid {
             return Err(AnalysisError::invalid_config(
                 "max_valid",
-                format!("must be at least min_valid ({}), got {}", self.min_valid, self.max_valid),
+                format!(
+                    "must be at least min_valid ({}), got {}",
+                    self.min_valid, self.max_valid
+                ),
             ));
         }
         let max_step = tenths("max_step", self.max_step, 0.1, 100.0)?;
@@ -152,7 +155,10 @@ pub fn filter_spo2(spo2: &[f64], config: &FilterConfig) -> Result<Filtered, Anal
         )
     };
     let artefacts = usize::try_from(rc).map_err(|_| {
-        AnalysisError::invalid_config("filter", format!("rejected by patient-signal-dsp (code {rc})"))
+        AnalysisError::invalid_config(
+            "filter",
+            format!("rejected by patient-signal-dsp (code {rc})"),
+        )
     })?;
     Ok(Filtered {
         values: out
@@ -169,7 +175,8 @@ pub fn dsp_build_info() -> &'static str {
     #[allow(unsafe_code)]
     // SAFETY: psd_build_info returns a pointer to a static NUL-terminated string.
     let info = unsafe { CStr::from_ptr(ffi::psd_build_info()) };
-    info.to_str().unwrap_or("patient-signal-dsp (non-UTF-8 build info)")
+    info.to_str()
+        .unwrap_or("patient-signal-dsp (non-UTF-8 build info)")
 }
 
 #[cfg(test)]
@@ -188,7 +195,14 @@ mod tests {
         let f = filter_spo2(&[90.0, 92.0, 92.0, 92.0, 0.0, f64::NAN], &cfg).unwrap();
         assert_eq!(
             f.values,
-            vec![Some(90.0), Some(91.0), Some(91.5), Some(91.8), Some(91.8), Some(91.8)]
+            vec![
+                Some(90.0),
+                Some(91.0),
+                Some(91.5),
+                Some(91.8),
+                Some(91.8),
+                Some(91.8)
+            ]
         );
         assert_eq!(f.artefact, vec![false, false, false, false, true, true]);
         assert_eq!(f.artefacts, 2);
@@ -198,18 +212,58 @@ mod tests {
     fn nothing_before_the_first_plausible_reading() {
         let f = filter_spo2(&[0.0, 96.0], &FilterConfig::default()).unwrap();
         assert_eq!(f.values, vec![None, Some(96.0)]);
-        assert!(filter_spo2(&[], &FilterConfig::default()).unwrap().values.is_empty());
+        assert!(filter_spo2(&[], &FilterConfig::default())
+            .unwrap()
+            .values
+            .is_empty());
     }
 
     #[test]
     fn bad_settings_are_config_errors() {
         for (cfg, field) in [
-            (FilterConfig { alpha: 0.0, ..FilterConfig::default() }, "alpha"),
-            (FilterConfig { alpha: f64::NAN, ..FilterConfig::default() }, "alpha"),
-            (FilterConfig { max_valid: 101.0, ..FilterConfig::default() }, "max_valid"),
-            (FilterConfig { min_valid: 99.0, max_valid: 98.0, ..FilterConfig::default() }, "max_valid"),
-            (FilterConfig { max_step: 0.0, ..FilterConfig::default() }, "max_step"),
-            (FilterConfig { max_hold: 0, ..FilterConfig::default() }, "max_hold"),
+            (
+                FilterConfig {
+                    alpha: 0.0,
+                    ..FilterConfig::default()
+                },
+                "alpha",
+            ),
+            (
+                FilterConfig {
+                    alpha: f64::NAN,
+                    ..FilterConfig::default()
+                },
+                "alpha",
+            ),
+            (
+                FilterConfig {
+                    max_valid: 101.0,
+                    ..FilterConfig::default()
+                },
+                "max_valid",
+            ),
+            (
+                FilterConfig {
+                    min_valid: 99.0,
+                    max_valid: 98.0,
+                    ..FilterConfig::default()
+                },
+                "max_valid",
+            ),
+            (
+                FilterConfig {
+                    max_step: 0.0,
+                    ..FilterConfig::default()
+                },
+                "max_step",
+            ),
+            (
+                FilterConfig {
+                    max_hold: 0,
+                    ..FilterConfig::default()
+                },
+                "max_hold",
+            ),
         ] {
             match filter_spo2(&[97.0], &cfg) {
                 Err(AnalysisError::InvalidConfig { field: f, .. }) => assert_eq!(f, field),
@@ -221,9 +275,16 @@ mod tests {
     /// The linked binary is the Conan package for this target's architecture.
     #[test]
     fn build_info_names_the_target_arch() {
-        let want = if cfg!(target_arch = "aarch64") { "armv8" } else { "x86_64" };
+        let want = if cfg!(target_arch = "aarch64") {
+            "armv8"
+        } else {
+            "x86_64"
+        };
         let info = dsp_build_info();
         assert!(info.starts_with("patient-signal-dsp/0.1.0 "), "{info}");
-        assert!(info.contains(&format!(" arch={want} build=conan")), "{info}");
+        assert!(
+            info.contains(&format!(" arch={want} build=conan")),
+            "{info}"
+        );
     }
 }
