@@ -23,7 +23,8 @@ INTEGRATION_TESTS += test/integration/operator
 
 .PHONY: operator/apiserver operator/etcd operator/it-binary operator/it-images test/integration/operator
 
-operator/apiserver: operator/toolchain ## Build kube-apiserver $(KUBE_VERSION) from the Kubernetes sources into $(STATE_DIR)/kube (once per machine)
+# engine/up first: it adds the trixie apt suite that operator/toolchain installs Go 1.24 from.
+operator/apiserver: engine/up operator/toolchain ## Build kube-apiserver $(KUBE_VERSION) from the Kubernetes sources into $(STATE_DIR)/kube (once per machine)
 	@STATE_DIR=$(STATE_DIR) $(REPO_ROOT)/tools/kube-apiserver/build.sh
 
 operator/etcd: engine/up ## Install Debian trixie's etcd-server $(ETCD_DEB_VERSION) (pinned, idempotent; never started as a service)
