@@ -63,10 +63,20 @@ dsp/deploy: $(addprefix dsp/deploy/,$(DSP_ARCHES)) ## Conan-install patient-sign
 dsp/deploy/%: dsp/tools
 	@mkdir -p $(DSP_DEPLOY)/$*; log=$(STATE_DIR)/dsp/deploy-$*.log; \
 	{ $(DSP_ENV) conan export $(DSP_DIR) && \
+	  rm -rf $(DSP_DEPLOY)/$*.new && \
 	  $(DSP_ENV) conan install --requires=$(DSP_REF) $(DSP_PR_BUILD) $(DSP_PR_$*) --build='missing:$(DSP_REF)' \
-	    --deployer=full_deploy --deployer-folder=$(DSP_DEPLOY)/$* -of $(DSP_DEPLOY)/$*/generators \
+	    --deployer=full_deploy --deployer-folder=$(DSP_DEPLOY)/$*.new -of $(DSP_DEPLOY)/$*.new/generators \
 	    --format=json >$(DSP_DEPLOY)/$*.graph.json; } >$$log 2>&1 \
 	  || { tail -30 $$log >&2; echo "dsp: conan install arch=$* failed (log $$log)" >&2; exit 1; }
+	@# Files whose content did not change keep their mtime: cargo does not rebuild the core for a rebuild of the same binary.
+	@python3 -c 'import filecmp, os, shutil, sys; \
+	new, old = sys.argv[1] + ".new/full_deploy", sys.argv[1] + "/full_deploy"; \
+	keep = set(); \
+	[keep.add(os.path.relpath(os.path.join(d, f), new)) for d, _, fs in os.walk(new) for f in fs]; \
+	[os.remove(os.path.join(d, f)) for d, _, fs in os.walk(old) for f in fs if os.path.relpath(os.path.join(d, f), old) not in keep]; \
+	[(os.makedirs(os.path.dirname(os.path.join(old, r)), exist_ok=True), shutil.copy2(os.path.join(new, r), os.path.join(old, r))) \
+	 for r in sorted(keep) if not (os.path.isfile(os.path.join(old, r)) and filecmp.cmp(os.path.join(new, r), os.path.join(old, r), shallow=False))]; \
+	shutil.rmtree(sys.argv[1] + ".new")' $(DSP_DEPLOY)/$*
 	@test -f $(DSP_PKG_$*)/lib/libpatient_signal_dsp.a || { echo "dsp: $(DSP_PKG_$*)/lib/libpatient_signal_dsp.a missing after conan install" >&2; exit 1; }
 	@echo "dsp: arch=$* deployed: $(DSP_PKG_$*)"
 
