@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -13,6 +14,7 @@ import uuid
 import pytest
 
 from conftest import HOST_CA_BUNDLE, REPO_ROOT, bases_builder, registry_get, registry_json, run
+from own_ca import own_ca_bundle
 
 BASE_NAMES = [
     "static-runtime",
@@ -251,14 +253,50 @@ def test_builder_toolchains(base_ref, name, command, expect):
     assert re.search(expect, out, re.M), out
 
 
+def test_the_bases_pip_hook_leaves_no_trace_of_the_ca_bundle(base_ref, tmp_path):
+    """The bases reach PyPI only in lib.sh's pip_venv (the builder bases' customize hooks), through
+    HOST_CA_BUNDLE. That very function runs here on a copy of the python-builder rootfs with a
+    bundle holding a CA made for this test and an empty wheel cache, so it must download through
+    the bundle; then every file of the rootfs (what the bases tool packs into the layer) is
+    searched for the CA's lines and for a copy of the bundle. Runs on every machine."""
+    ca = own_ca_bundle(tmp_path / "ca", HOST_CA_BUNDLE)
+    rootfs = tmp_path / "rootfs"
+    rootfs.mkdir()
+    container = run(["docker", "create", "--platform", "linux/amd64", base_ref("python-builder"), "/never-run"]).stdout.strip()
+    try:
+        subprocess.run(f"docker export {container} | tar -x -C {rootfs}", shell=True, check=True, timeout=300)
+    finally:
+        run(["docker", "rm", container])
+    (rootfs / "etc/resolv.conf").write_bytes(open("/etc/resolv.conf", "rb").read())
+    env = {"HOST_CA_BUNDLE": str(ca.bundle), "BASES_PIP_CACHE": str(tmp_path / "pip-cache")}
+    run(["sh", "-c", 'set -eu; . "$0/_shared/lib.sh"; pip_venv "$1" /opt/ca-probe six==1.17.0',
+         str(REPO_ROOT / "bases"), str(rootfs)], env=env, timeout=600)
+    (rootfs / "etc/resolv.conf").write_bytes(b"")
+    assert list((rootfs / "opt/ca-probe/lib").glob("python3*/site-packages/six.py")), "pip_venv installed nothing"
+    assert list((tmp_path / "pip-cache/wheels").glob("six-1.17.0-*.whl")), "the wheel was not downloaded"
+    bundle_digest = hashlib.sha256(ca.bundle.read_bytes()).hexdigest()
+    scanned = 0
+    for path in rootfs.rglob("*"):
+        if path.is_symlink() or not path.is_file():
+            continue
+        data = path.read_bytes()
+        scanned += 1
+        assert hashlib.sha256(data).hexdigest() != bundle_digest, f"{path} is a copy of the CA bundle"
+        for needle in ca.needles:
+            assert needle not in data, f"{path} holds a line of the test CA"
+    assert scanned > 1000, f"only {scanned} files in the rootfs"
+    subprocess.run(["rm", "-rf", str(rootfs)], check=False)
+
+
 def test_no_base_carries_the_host_ca_bundle(base_ref):
-    """pip ran with the host CA during the builder builds; it must not stay in the images."""
+    """Extra to the test above, on the real bases: the host's own CA lines (those Debian's bundle
+    lacks, e.g. an intercepting proxy's; none on a machine without one) are in no builder base."""
     host_lines = set(HOST_CA_BUNDLE.read_bytes().splitlines())
     debian = set(_file_from_image(base_ref("python-runtime"), "/etc/ssl/certs/ca-certificates.crt").splitlines())
     unique = sorted(line for line in host_lines - debian if len(line) > 40)
-    if not unique:
-        pytest.skip("the host bundle has no certificate that Debian's lacks (no intercepting proxy CA here)")
     for name in ("rust-builder", "python-builder"):
+        if not unique:
+            break
         bundle = _file_from_image(base_ref(name), "/etc/ssl/certs/ca-certificates.crt")
         assert unique[0] not in bundle, f"{name} carries the host CA bundle"
         leftovers = run(["docker", "run", "--rm", base_ref(name), "sh", "-c",

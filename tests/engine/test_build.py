@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import HOST_CA_BUNDLE, LOCAL_REGISTRY, registry_get, run
+from own_ca import own_ca_bundle
 
 SECRET = ["--secret", f"id=host_ca_bundle,src={HOST_CA_BUNDLE}"]
 TEST_REPO = "patient-risk/tests/engine"
@@ -78,7 +79,9 @@ def _dockerfile(base_ref) -> str:
     return (
         f"FROM {base_ref('python-builder')} AS pip\n"
         f"RUN {mount} PIP_CERT=/etc/ssl/certs/ca-certificates.crt \\\n"
-        "    python3 -m pip download --no-deps --retries 1 --timeout 30 -d /wheels six==1.17.0\n"
+        "    python3 -m pip download --no-deps --retries 1 --timeout 30 -d /wheels six==1.17.0 && \\\n"
+        # which bundle the step saw, by digest only (the lines themselves must not land anywhere)
+        "    sha256sum /etc/ssl/certs/ca-certificates.crt | cut -c1-64 > /wheels/ca-bundle.sha256\n"
         f"FROM {base_ref('node-builder')} AS npm\n"
         f"RUN {mount} NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \\\n"
         "    npm view --fetch-retries=1 left-pad version > /npm-view.txt && test -s /npm-view.txt\n"
@@ -109,30 +112,40 @@ def _blobs(oci_tar: Path):
 
 
 def test_registry_steps_work_through_the_ca_secret_and_leave_no_copy(tmp_path: Path, base_ref):
-    unique = _host_only_lines(base_ref)
-    if not unique:
-        pytest.skip("the host bundle has no certificate that Debian's lacks (no intercepting proxy CA here)")
-    (tmp_path / "Dockerfile").write_text(_dockerfile(base_ref))
+    """The registry steps reach PyPI and npm with a bundle holding a CA made for this test (plus the
+    host's CAs), and no blob of the exported image (layers decompressed, configs, manifests,
+    provenance) holds a line of that CA or a file equal to the bundle. Runs on every machine; the
+    host's own CA lines (an intercepting proxy's, when there is one) are searched for as well."""
+    ca = own_ca_bundle(tmp_path / "ca", HOST_CA_BUNDLE)
+    needles = ca.needles + _host_only_lines(base_ref)
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text(_dockerfile(base_ref))
     oci = tmp_path / "image.oci.tar"
     run(
         ["docker", "buildx", "build", "--no-cache", "--platform", "linux/amd64", "--provenance=mode=max",
-         *SECRET, "--output", f"type=oci,dest={oci}", str(tmp_path)],
+         "--secret", f"id=host_ca_bundle,src={ca.bundle}", "--output", f"type=oci,dest={oci}", str(context)],
         timeout=900,
     )
+    bundle_digest = hashlib.sha256(ca.bundle.read_bytes()).hexdigest()
     host_digest = hashlib.sha256(HOST_CA_BUNDLE.read_bytes()).hexdigest()
-    saw_wheel = saw_npm = False
+    saw_wheel = saw_npm = saw_digest = False
     blobs = 0
     for name, data in _blobs(oci):
         blobs += 1
-        for line in unique:
-            assert line not in data, f"blob {name} holds a line of the host CA bundle"
+        for line in needles:
+            assert line not in data, f"blob {name} holds a line of the test CA / host CA bundle"
         if data[:262].find(b"ustar") != -1:  # a layer: check every file
             with tarfile.open(fileobj=io.BytesIO(data)) as layer:
                 for member in layer.getmembers():
                     if not member.isfile():
                         continue
                     content = layer.extractfile(member).read()
-                    assert hashlib.sha256(content).hexdigest() != host_digest, f"{member.name} is the host bundle"
+                    digest = hashlib.sha256(content).hexdigest()
+                    assert digest not in (host_digest, bundle_digest), f"{member.name} is the CA bundle"
+                    if member.name.endswith("ca-bundle.sha256"):
+                        assert content.strip().decode() == bundle_digest, "the step did not see the test bundle"
+                        saw_digest = True
                     if member.name.endswith("six-1.17.0-py2.py3-none-any.whl"):
                         saw_wheel = True
                     if member.name.endswith("npm-view.txt"):
@@ -141,6 +154,7 @@ def test_registry_steps_work_through_the_ca_secret_and_leave_no_copy(tmp_path: P
     assert blobs >= 4
     assert saw_wheel, "pip download did not land its wheel in the image"
     assert saw_npm, "npm view did not land its answer in the image"
+    assert saw_digest, "the pip step's record of the bundle it saw is missing"
 
 
 def test_registry_steps_fail_without_the_ca_secret(tmp_path: Path, base_ref):
