@@ -281,8 +281,19 @@ pub const COMMON_BUILD_ARGS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Build args that BuildKit, buildx or the proxy conventions pass and that
-/// no spec declares: never reported as unknown.
+/// Build args the graphs read by convention in every step that reaches a package
+/// registry (`PACKAGE_SOURCE` and the private registry URLs, docs/private-registries.md).
+pub const REGISTRY_BUILD_ARGS: [&str; 6] = [
+    "PACKAGE_SOURCE",
+    "UV_INDEX_URL",
+    "NPM_REGISTRY_URL",
+    "CARGO_REGISTRY_INDEX",
+    "CONAN_REMOTE_URL",
+    "GOPROXY",
+];
+
+/// Build args that BuildKit, buildx, the proxy conventions or the registry
+/// conventions pass and that no spec declares: never reported as unknown.
 pub fn is_reserved_build_arg(name: &str) -> bool {
     const PROXIES: [&str; 5] = [
         "HTTP_PROXY",
@@ -294,6 +305,7 @@ pub fn is_reserved_build_arg(name: &str) -> bool {
     name.starts_with("BUILDKIT_")
         || name.starts_with("BUILDX_")
         || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
+        || REGISTRY_BUILD_ARGS.contains(&name)
 }
 
 /// The BuildKit secret ids a spec may declare.

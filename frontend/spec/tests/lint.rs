@@ -283,6 +283,10 @@ fn unknown_build_arg() {
             ("SOURCE_DATE_EPOCH", "0"),
             ("BUILDKIT_CACHE_MOUNT_NS", "x"),
             ("no_proxy", "localhost"),
+            // Registry conventions: every graph reads them where a step reaches a registry.
+            ("PACKAGE_SOURCE", "registry"),
+            ("NPM_REGISTRY_URL", "https://npm.example/"),
+            ("CONAN_REMOTE_URL", "https://conan.example"),
         ],
         &[],
         &[],
