@@ -67,8 +67,14 @@ def call_json(name: str, *args: str, spec: str = SPEC):
 
 @pytest.fixture(scope="session", autouse=True)
 def frontend_image_present():
-    """The tests need the working tree's frontend under the canonical syntax ref."""
+    """The tests need the working tree's frontend under the canonical syntax ref (on another
+    builder, e.g. `make test/integration/buildkit`'s remote one, in the registry by digest)."""
     image = FRONTEND_SYNTAX or FRONTEND_IMAGE
+    if os.environ.get("BUILDX_BUILDER"):
+        result = run(["docker", "buildx", "imagetools", "inspect", image], check=False, timeout=60)
+        if result.returncode != 0:
+            pytest.fail(f"{image} is not in the registry: run `make frontend/build`")
+        return
     result = run(["docker", "image", "inspect", image], check=False, timeout=60)
     if result.returncode != 0:
         pytest.fail(f"{image} is not in the local image store: run `make frontend/build`")

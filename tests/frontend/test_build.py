@@ -52,7 +52,10 @@ def test_multi_platform_build_pushes_an_index(unique_tag, tmp_path):
     provenance = json.loads(
         run(["docker", "buildx", "imagetools", "inspect", ref, "--format", "{{json .Provenance}}"], timeout=120).stdout
     )
-    materials = provenance["linux/arm64"]["SLSA"]["materials"]
+    slsa = provenance["linux/arm64"]["SLSA"]
+    # SLSA v0.2 (BuildKit 0.13) lists `materials`; SLSA v1 (BuildKit >= 0.23's default) lists
+    # `buildDefinition.resolvedDependencies`, with the same uri + digest entries.
+    materials = slsa.get("materials") or slsa["buildDefinition"]["resolvedDependencies"]
     bases = [m for m in materials if "patient-risk/bases/" in m["uri"]]
     assert bases, materials
     assert all(m["digest"].get("sha256") for m in bases), bases
