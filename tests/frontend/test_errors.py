@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import CA_SECRET, LOCAL_BASES, LOCAL_REGISTRY, REPO_ROOT, buildx, line_of, spec_text
 
 
@@ -101,9 +103,11 @@ def test_an_npm_workspace_that_does_not_exist_fails_check_and_build_at_the_key(s
         assert "did you mean `patient-risk-web`?" in out, out
 
 
-def test_the_real_web_spec_passes_the_context_check():
-    """Positive control: the unchanged spec's packages and workspace are all found (--check passes)."""
-    result = buildx("--check", spec="apps/patient-risk-web/Dockerfile", check=False, timeout=600)
+@pytest.mark.parametrize("app", ["patient-risk-web", "patient-risk-python-api", "risk-monitor-operator", "dev-guide-docs"])
+def test_every_real_spec_passes_the_context_check(app):
+    """Positive control: every path and workspace the unchanged specs name is found (--check
+    passes), including a MkDocs config below a directory that is also a source."""
+    result = buildx("--check", spec=f"apps/{app}/Dockerfile", check=False, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "not-in-context" not in result.stdout + result.stderr
 

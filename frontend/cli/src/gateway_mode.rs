@@ -227,6 +227,12 @@ async fn context_problems(
                 include.push(inc);
                 exclude.push(exc);
             }
+            // A directory's `dir/*` exclude must not hide another need below it (a spec whose
+            // `sources` names `apps/x` and whose configs name `apps/x/mkdocs.yml`).
+            exclude.retain(|e| {
+                let prefix = &e[..e.find('*').unwrap_or(e.len())];
+                !include.iter().any(|i| i.starts_with(prefix) && !i.ends_with("/*"))
+            });
             let reference = solve_context(client, opts, caps, include, exclude, "paths").await?;
             for need in looks {
                 let answer = match &need {
