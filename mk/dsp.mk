@@ -93,10 +93,11 @@ DSP_LOGIN_ENV = CONAN_LOGIN_USERNAME_PATIENTRISK="$$(cat $(REGISTRY_CREDENTIALS)
   CONAN_PASSWORD_PATIENTRISK="$$(cat $(REGISTRY_CREDENTIALS)/conan_password)"
 
 dsp/publish: dsp/create registries/up ## Upload patient-signal-dsp (recipe + arch=x86_64 and arch=armv8 binaries) to the loopback Conan server
-	@$(DSP_ENV) conan remote add --force $(DSP_REMOTE) $(REGISTRY_CONAN_URL) >/dev/null
+	@$(DSP_ENV) conan remote add --force $(DSP_REMOTE) $(REGISTRY_CONAN_URL) >/dev/null 2>&1 \
+	  || { echo "dsp: conan remote add $(DSP_REMOTE) $(REGISTRY_CONAN_URL) failed" >&2; exit 1; }
 	@log=$(STATE_DIR)/dsp/publish.log; \
 	{ $(DSP_ENV) $(DSP_LOGIN_ENV) conan upload '$(DSP_REF)' -r $(DSP_REMOTE) -c \
-	  && $(DSP_ENV) $(DSP_LOGIN_ENV) conan list '$(DSP_REF):*' -r $(DSP_REMOTE) --format=json >$(STATE_DIR)/dsp/published.json; } >$$log 2>&1; \
+	  && $(DSP_ENV) $(DSP_LOGIN_ENV) conan list '$(DSP_REF)#*:*#*' -r $(DSP_REMOTE) --format=json >$(STATE_DIR)/dsp/published.json; } >$$log 2>&1; \
 	rc=$$?; $(DSP_ENV) conan remote logout $(DSP_REMOTE) >/dev/null 2>&1 || true; \
 	[ $$rc = 0 ] || { tail -20 $$log >&2; echo "dsp: conan upload to $(REGISTRY_CONAN_URL) failed (log $$log)" >&2; exit 1; }
 	@python3 -c 'import json, sys; \
