@@ -114,3 +114,6 @@ INTEGRATION_TESTS += test/integration/dsp
 
 test/integration/dsp: engine/up bases frontend/build engine/test-venv dsp/deploy registries/publish ## The API wheel per platform links the Conan binary of its own arch (workspace and registry mode; ELF, build info, package ids, machine code)
 	@cd $(REPO_ROOT)/tests/dsp && $(IMAGES_TEST_ENV) $(ENGINE_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs
+
+# The signal core's build script links the Conan package: CI's core test step needs it deployed.
+ci/rust-core: dsp/deploy
