@@ -38,6 +38,7 @@ dsp/tools: ## Install Conan 2 + CMake (pinned venv under STATE_DIR) and Debian's
 	@missing=""; for p in $(DSP_APT); do dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  elif sudo -n true 2>/dev/null; then sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	  else echo "dsp: Debian packages missing:$$missing; run: sudo apt-get install -y$$missing" >&2; exit 1; fi; fi
 	@cmp -s $(DSP_TOOL_PINS) $(DSP_TOOL_STAMP) || { rm -rf $(DSP_TOOLS) && python3 -m venv $(DSP_TOOLS) \
 	  && $(DSP_TOOLS)/bin/pip install -q --disable-pip-version-check --no-deps -r $(DSP_TOOL_PINS) \
