@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 
 from conftest import (FRESH_BUILDER, MULTI_BUILDER, NEXT_BUILDER, PREFIX, STATE_DIR, build,
-                      cached_steps, executed_steps, index_of, platform_manifests, push_output, run)
+                      cached_steps, executed_steps, index_of, platform_manifests, push_output,
+                      registry_manifest, run)
 
 CACHE_APP = "dev-guide-docs"
 MULTI_APP = "risk-monitor-operator"
@@ -60,7 +61,19 @@ def test_two_node_builder_solves_each_platform_on_its_node(frontend_syntax):
     assert [rec["platforms"] for rec in new["next"]] == [["linux/arm64"]], new
 
     assert platform_manifests(multi_ref) == platform_manifests(single_ref)
-    assert index_of(multi_ref) == index_of(single_ref)
+    # The index lists the very same manifest descriptors. The one difference: buildx assembles a
+    # multi-node index itself and drops the index-level copy of the frontend's OCI annotations;
+    # each platform manifest (identical above) still carries them (docs/scale.md).
+    single, multi = index_of(single_ref), index_of(multi_ref)
+    assert multi["manifests"] == single["manifests"]
+    assert {k: v for k, v in multi.items() if k != "annotations"} == \
+        {k: v for k, v in single.items() if k != "annotations"}
+    assert single["annotations"]["org.opencontainers.image.title"] == MULTI_APP
+    assert set(multi.get("annotations", {}).items()) <= set(single["annotations"].items())
+    repo = multi_ref.split("/", 1)[1].rsplit(":", 1)[0]
+    for digest in platform_manifests(multi_ref).values():
+        annotations = registry_manifest(repo, digest).get("annotations", {})
+        assert annotations.get("org.opencontainers.image.title") == MULTI_APP, annotations
 
 
 def history_ids(node: str) -> dict[str, dict]:
