@@ -1,0 +1,3 @@
+module patient-risk.local/writeprobe
+
+go 1.22
