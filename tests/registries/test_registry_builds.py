@@ -73,9 +73,10 @@ def credentials() -> dict[str, str]:
 
 
 def build_one(app: str, target: str, urls: dict, secrets_dir: Path | None, omit=(), platform="linux/amd64"):
-    """`docker buildx build` of one target (cache only) in registry mode; returns the result."""
+    """`docker buildx build` of one target (cache only) in registry mode; returns the result.
+    --no-cache: a secret is not part of a step's cache key, so a cached step would hide it."""
     cmd = ["docker", "buildx", "build", "--progress=plain", "-f", f"apps/{app}/Dockerfile",
-           "--target", target, "--platform", platform, "--output", "type=cacheonly",
+           "--target", target, "--platform", platform, "--output", "type=cacheonly", "--no-cache",
            "--allow", "network.host",
            "--build-arg", f"BUILDKIT_SYNTAX={H.FRONTEND}",
            "--build-arg", "BASE_IMAGES=local",
@@ -228,15 +229,24 @@ def test_no_credential_in_any_blob_of_any_app(registry_images):
 
 def test_no_credential_in_the_cache_mounts(registry_images, tmp_path):
     """The cache mounts the registry steps use (same ids, via a scan build of the builtin
-    Dockerfile frontend) hold no credential value and no credential file. The values reach
-    the scan step only as a secret; grep prints file names, never contents."""
+    Dockerfile frontend) hold no credential value and no credential file. The registry steps
+    are first run again (--no-cache: cached steps would leave the caches as they are), so the
+    scan sees what authenticated npm, uv and cargo steps wrote. The values reach the scan step
+    only as a secret; grep prints file names, never contents."""
+    urls = registries()
+    for app, target in (("patient-risk-web", "web-bundle"), ("dev-guide-docs", "docs-site"),
+                        ("patient-risk-python-api", "wheel")):
+        res = build_one(app, target, urls, None)
+        assert res.returncode == 0, f"{app} {target}:\n{res.stderr[-3000:]}"
     values = tmp_path / "values"
     fd = os.open(values, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("\n".join(credentials().values()) + "\n")
     caches = ["npm", "uv", "cargo-registry", "cargo-git", "conan-x86_64", "conan-armv8",
               "cargo-target-x86_64-unknown-linux-gnu", "cargo-target-aarch64-unknown-linux-gnu"]
-    mounts = " ".join(f"--mount=type=cache,id=patient-risk/{c},target=/c/{c},sharing=shared" for c in caches)
+    # The Dockerfile frontend names a cache mount BUILDKIT_CACHE_MOUNT_NS + "/" + id: with the
+    # namespace `patient-risk` these are the graphs' ids (patient-risk/npm, …).
+    mounts = " ".join(f"--mount=type=cache,id={c},target=/c/{c},sharing=shared" for c in caches)
     names = " -o ".join(f"-name {n}" for n in sorted(CREDENTIAL_FILES))
     base = f"{H.LOCAL_REGISTRY}/patient-risk/bases/node-builder:local"
     (tmp_path / "Dockerfile").write_text(
@@ -245,14 +255,19 @@ def test_no_credential_in_the_cache_mounts(registry_images, tmp_path):
         "  for c in /c/*; do echo \"$c: $(find $c -type f | wc -l) files\"; done; \\\n"
         "  test \"$(find /c -type f | wc -l)\" -gt 0 || { echo 'scan: every cache is empty' >&2; exit 1; }; \\\n"
         "  if grep -rlF -f /run/values /c; then echo 'LEAK: credential values in the files above' >&2; exit 1; fi; \\\n"
-        f"  found=$(find /c \\( {names} \\) -print); \\\n"
+        f"  found=$(find /c {names}); \\\n"
         "  if [ -n \"$found\" ]; then echo \"LEAK: credential files: $found\" >&2; exit 1; fi; echo scan-clean\n")
     res = subprocess.run(
         ["docker", "buildx", "build", "--progress=plain", "--no-cache", "--output", "type=cacheonly",
+         "--build-arg", "BUILDKIT_CACHE_MOUNT_NS=patient-risk",
          "--secret", f"id=values,src={values}", str(tmp_path)],
         capture_output=True, text=True, timeout=1200)
     assert res.returncode == 0 and "scan-clean" in res.stderr, res.stderr[-4000:]
-    assert "/c/npm:" in res.stderr and "/c/uv:" in res.stderr
+    counts = {line.split("/c/")[1].split(":")[0]: int(line.rsplit(":", 1)[1].split()[0])
+              for line in res.stderr.splitlines() if "/c/" in line and line.endswith(" files")}
+    # The caches the registry builds filled are the ones scanned (not fresh empty ones).
+    for c in ("npm", "uv", "cargo-registry"):
+        assert counts.get(c, 0) > 0, f"cache {c} is empty: not the builds' cache mount ({counts})"
 
 
 # ------------------------------------------------------------------ failures
