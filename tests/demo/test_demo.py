@@ -126,6 +126,59 @@ def test_the_web_page_shows_the_patient_high(demo: Demo) -> None:
         assert Path(shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", shot
 
 
+# What docs/demo.md promises for api, web and the simulator ("Hardening"), read back from Docker.
+HARDENED_SERVICES = ("api", "web", "signal-device-simulator")
+# A path in each image that the read-only root must refuse (and /tmp, the declared tmpfs, accepts).
+WRITE_PROBES = {
+    "api": ["python3", "-c", "import sys; open(sys.argv[1], 'w')"],
+    "web": ["sh", "-c", 'echo x > "$0"'],
+}
+
+
+def hardening_of(container: str) -> dict:
+    info = json.loads(run(["docker", "inspect", container]).stdout)[0]
+    return {"config": info["HostConfig"], "user": info["Config"]["User"]}
+
+
+def test_the_running_containers_are_hardened(demo: Demo) -> None:
+    """Each of api, web and the simulator runs (ran) with a read-only root, every capability
+    dropped, no-new-privileges and /tmp as its only tmpfs, as its image's non-root user; in the
+    running api and web the kernel reports no effective capability and NoNewPrivs, a file cannot be
+    created outside /tmp, and /tmp accepts one."""
+    for service in HARDENED_SERVICES:
+        state = demo.container_state(service)
+        assert state, f"{service} has no container"
+        h = hardening_of(state["ID"])
+        config = h["config"]
+        assert config["ReadonlyRootfs"] is True, (service, config["ReadonlyRootfs"])
+        assert config["CapDrop"] == ["ALL"] and not config.get("CapAdd"), (service, config["CapDrop"], config.get("CapAdd"))
+        assert any(o.startswith("no-new-privileges") and not o.endswith(":false") for o in config["SecurityOpt"] or []), \
+            (service, config["SecurityOpt"])
+        assert set((config.get("Tmpfs") or {}).keys()) == {"/tmp"}, (service, config.get("Tmpfs"))
+        assert not config.get("Privileged"), service
+        assert h["user"] not in ("", "0", "root") and not h["user"].startswith(("0:", "root")), (service, h["user"])
+    for service, probe in WRITE_PROBES.items():
+        status = demo.compose("exec", "-T", service, "cat", "/proc/1/status").stdout
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        assert fields["CapEff"].strip() == "0000000000000000", (service, fields["CapEff"])
+        assert fields["NoNewPrivs"].strip() == "1", (service, fields["NoNewPrivs"])
+        for path in ("/hardening-probe", "/etc/hardening-probe", "/usr/hardening-probe"):
+            denied = demo.compose("exec", "-T", service, *probe, path, check=False)
+            assert denied.returncode != 0, f"{service}: wrote {path}"
+            assert "Read-only file system" in denied.stderr, (service, path, denied.stderr)
+        demo.compose("exec", "-T", service, *probe, "/tmp/hardening-probe")
+    # The simulator has exited: the same service definition, run again with a write probe.
+    sim = demo.compose("run", "--rm", "--no-deps", "-T", "--entrypoint", "python3", "signal-device-simulator", "-c",
+                       "import os\n"
+                       "for p in ('/hardening-probe', '/etc/hardening-probe'):\n"
+                       "    try:\n        open(p, 'w'); print(p, 'WRITTEN')\n"
+                       "    except OSError as e:\n        print(p, e.strerror)\n"
+                       "open('/tmp/hardening-probe', 'w').write('ok'); print('/tmp ok', os.getuid())\n", timeout=300)
+    assert "WRITTEN" not in sim.stdout, sim.stdout
+    assert sim.stdout.count("Read-only file system") == 2, sim.stdout
+    assert "/tmp ok" in sim.stdout and "/tmp ok 0" not in sim.stdout, sim.stdout
+
+
 def test_the_web_e2e_passes_against_the_demo(demo: Demo) -> None:
     e2e_shots = REPO_ROOT / "artifacts" / "e2e"
     result = run(["node", "--test", "--test-concurrency=1", "tests/e2e/live-risk.e2e.mjs"],
