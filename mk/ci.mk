@@ -36,7 +36,7 @@ CI_ENV = REPO_ROOT=$(REPO_ROOT) CI_OUT=$(CI_OUT) CI_APPS="$(CI_APPS)" CI_AFFECTE
   IMAGE_PLATFORMS=$(IMAGE_PLATFORMS) CI_SECRET_FLAGS_FILE=$(CI_SECRET_FLAGS_FILE) HOST_CA_BUNDLE=$(HOST_CA_BUNDLE)
 
 UNIT_TESTS += test/unit/ci
-# INTEGRATION_TESTS += test/integration/ci  (added with tests/ci/test_publish_paths.py)
+INTEGRATION_TESTS += test/integration/ci
 
 .PHONY: ci/tools ci/act ci/lint ci/plan ci/validate ci/rust-core ci/wheel ci/api ci/images ci/publish \
   ci/publish-dev ci/publish-release ci/evidence ci/secrets/write ci/secrets/clean ci/registry-login \

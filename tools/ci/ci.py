@@ -340,7 +340,7 @@ def cmd_evidence(a: argparse.Namespace) -> int:
     if fe.exists():
         # The frontend the apps were built by (make frontend/push's record).
         doc["frontend"] = json.loads(fe.read_text())
-        md += (f"### llb-frontend (BUILDKIT_SYNTAX of the images above)\n\n- reference: `{doc['frontend']['ref']}`\n"
+        md += (f"\n### llb-frontend (BUILDKIT_SYNTAX of the images above)\n\n- reference: `{doc['frontend']['ref']}`\n"
                f"- tags: {', '.join(f'`{t}`' for t in doc['frontend']['tags'])}\n"
                f"- platforms: {', '.join(doc['frontend']['platforms'])}\n- revision: `{doc['frontend']['revision']}`\n")
     (out / "evidence.json").write_text(json.dumps(doc, indent=2) + "\n")
