@@ -49,7 +49,7 @@ registries/publish: registries/up ## Publish the repo's packages to the loopback
 	@cd $(REPO_ROOT) && $(REGISTRIES_ENV) python3 tools/registries/publish.py
 
 UNIT_TESTS += test/unit/registries
-# (the integration tier joins INTEGRATION_TESTS with its tests)
+INTEGRATION_TESTS += test/integration/registries
 
 test/unit/registries: engine/test-venv ## Registry tooling unit tests: Cargo index entries, index paths, publish-API parsing
 	@cd $(REPO_ROOT)/tests/registries && $(ENGINE_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs -m 'not integration'
