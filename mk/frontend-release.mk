@@ -79,6 +79,34 @@ else
 	  $(FRONTEND_RELEASE_TOOL) pin-check --pin-file "$(FRONTEND_PIN_FILE)" --apps "$(REPO_ROOT)/apps" --frontend-changed "$$changed"
 endif
 
+wheel-tools/venv:
+	@if ! $(WHEEL_VENV)/bin/python -c "import auditwheel, twine, pypiserver, passlib" 2>/dev/null \
+	    || ! cmp -s $(WHEEL_REQUIREMENTS) $(WHEEL_VENV)/requirements.txt; then \
+	  rm -rf $(WHEEL_VENV) && python3 -m venv $(WHEEL_VENV) && \
+	  $(WHEEL_VENV)/bin/pip install -q --disable-pip-version-check -r $(WHEEL_REQUIREMENTS) && \
+	  cp $(WHEEL_REQUIREMENTS) $(WHEEL_VENV)/requirements.txt; fi
+
+package/wheel: IMAGE_PLATFORMS = $(WHEEL_PLATFORMS)
+package/wheel: engine/up bases frontend/build wheel-tools/venv ## Export the API's manylinux wheels (amd64+arm64, graph target `wheel`) to artifacts/wheels/; auditwheel show + twine check
+	@rm -rf "$(WHEEL_OUT)" "$(WHEEL_OUT).tmp" && mkdir -p "$(WHEEL_OUT)"
+	@$(IMAGES_BAKE) --set "$(WHEEL_APP).target=wheel" --set "$(WHEEL_APP).output=type=local,dest=$(WHEEL_OUT).tmp" $(WHEEL_APP)
+	@find "$(WHEEL_OUT).tmp" -name '*.whl' -exec mv {} "$(WHEEL_OUT)/" \; && rm -rf "$(WHEEL_OUT).tmp"
+	@cd "$(WHEEL_OUT)" && for arch in x86_64 aarch64; do \
+	  n=$$(ls *manylinux*_$$arch.whl 2>/dev/null | wc -l); \
+	  test "$$n" -eq 1 || { echo "package/wheel: expected one manylinux $$arch wheel in $(WHEEL_OUT), found $$n: $$(ls)" >&2; exit 1; }; done
+	@for w in "$(WHEEL_OUT)"/*.whl; do $(WHEEL_VENV)/bin/auditwheel show "$$w" || exit 1; done
+	@$(WHEEL_VENV)/bin/twine check "$(WHEEL_OUT)"/*.whl
+	@cd "$(WHEEL_OUT)" && sha256sum *.whl | tee SHA256SUMS
+
+# Credentials come from files (never the command line): INDEX_USERNAME_FILE, INDEX_PASSWORD_FILE.
+package/wheel/publish: wheel-tools/venv ## Upload artifacts/wheels/*.whl to a Python index (INDEX_URL=… INDEX_USERNAME_FILE=… INDEX_PASSWORD_FILE=…)
+	@test -n "$(INDEX_URL)" || { echo "usage: make package/wheel/publish INDEX_URL=<upload URL> [INDEX_USERNAME_FILE=…] [INDEX_PASSWORD_FILE=…]" >&2; exit 2; }
+	@ls "$(WHEEL_OUT)"/*.whl >/dev/null 2>&1 || { echo "package/wheel/publish: no wheels in $(WHEEL_OUT); run make package/wheel" >&2; exit 1; }
+	@$(WHEEL_VENV)/bin/twine check "$(WHEEL_OUT)"/*.whl
+	@TWINE_USERNAME="$$($(if $(INDEX_USERNAME_FILE),cat '$(INDEX_USERNAME_FILE)',printf '%s' "$${TWINE_USERNAME:-}"))" \
+	  TWINE_PASSWORD="$$($(if $(INDEX_PASSWORD_FILE),cat '$(INDEX_PASSWORD_FILE)',printf '%s' "$${TWINE_PASSWORD:-}"))" \
+	  $(WHEEL_VENV)/bin/twine upload --non-interactive --disable-progress-bar --repository-url "$(INDEX_URL)" "$(WHEEL_OUT)"/*.whl
+
 test/unit/frontend-release: ## Change → image table on scratch git repos, base-image defaults and refusal, pin/record tool
 	@cd $(REPO_ROOT) && cargo test -q --locked -p patient-risk-frontend --test affected_table
 	@cd $(REPO_ROOT)/tests/frontend-release && REPO_ROOT=$(REPO_ROOT) python3 -m unittest -q test_unit.py
