@@ -97,7 +97,10 @@ fn api_spec() {
             SecretId::HostCaBundle,
             SecretId::UvIndexUsername,
             SecretId::UvIndexPassword,
-            SecretId::CargoRegistryToken
+            SecretId::CargoRegistryToken,
+            // the Conan step that installs patient-signal-dsp from a private Conan server
+            SecretId::ConanLoginUsername,
+            SecretId::ConanPassword
         ]
     );
 }
