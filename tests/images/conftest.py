@@ -100,6 +100,19 @@ class BuildRecord:
                 ran.append(v.name[len(prefix):])
         return sorted(ran)
 
+    def steps_seen(self, app: str) -> list[str]:
+        """The app's own graph steps the progress stream reported at all, cache hits included:
+        the positive control of steps_run (an empty list there proves nothing when the parser
+        matched none of the app's vertexes)."""
+        prefixes = (f"[{app}] ", f"[{app} {app}] ")
+        buildx_own = ("exporting ", "resolve image config", "resolving provenance", "pushing ", "docker-image://", "naming ")
+        seen = []
+        for v in self.vertexes.values():
+            prefix = next((p for p in prefixes if v.name.startswith(p)), None)
+            if prefix is not None and not v.name[len(prefix):].startswith(buildx_own):
+                seen.append(v.name[len(prefix):])
+        return sorted(seen)
+
     def named(self, fragment: str) -> list[Vertex]:
         return [v for v in self.vertexes.values() if fragment in v.name]
 
@@ -136,15 +149,17 @@ def bake(targets: list[str], *flags: str, env: dict | None = None, timeout: floa
     return parse_rawjson(result.stderr)
 
 
-def buildx(spec: str, *flags: str, timeout: float = 3600, secrets: dict[str, str] | None = None) -> BuildRecord:
-    """`docker buildx build -f <spec> .` with the working-tree frontend and local bases."""
+def buildx(spec: str, *flags: str, timeout: float = 3600, secrets: dict[str, str] | None = None,
+           ca_bundle: Path | None = None) -> BuildRecord:
+    """`docker buildx build -f <spec> .` with the working-tree frontend and local bases
+    (`ca_bundle` replaces HOST_CA_BUNDLE as the host_ca_bundle secret)."""
     cmd = [
         "docker", "buildx", "build", "--progress=rawjson", "-f", spec,
         "--build-arg", f"BUILDKIT_SYNTAX={FRONTEND}",
         "--build-arg", "BASE_IMAGES=local",
         "--build-arg", f"BASE_IMAGES_REGISTRY={LOCAL_REGISTRY}/patient-risk/bases",
         "--build-arg", f"VERSION={IMAGE_TAG}",
-        "--secret", f"id=host_ca_bundle,src={HOST_CA_BUNDLE}",
+        "--secret", f"id=host_ca_bundle,src={ca_bundle or HOST_CA_BUNDLE}",
     ]
     env = {}
     for sid, value in (secrets or {}).items():

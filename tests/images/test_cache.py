@@ -45,6 +45,9 @@ def test_unrelated_change_reexecutes_nothing(images, changed, apps):
     with extra_file(changed, "cache probe\n"):
         record = rebuild(apps)
     for app in apps:
+        # Positive control: the parser matched this app's steps (as cache hits); without it an
+        # empty steps_run would pass even if no vertex name were recognised.
+        assert record.steps_seen(app), f"the progress stream showed no step of {app}: the parser matched nothing"
         assert record.steps_run(app) == [], f"{changed} re-ran steps of {app}"
 
 
@@ -56,5 +59,6 @@ def test_rust_core_change_rebuilds_only_the_api_wheel(images):
     ran = record.steps_run("patient-risk-python-api")
     assert any("cargo workspace" in name for name in ran), ran
     assert any("maturin build" in name for name in ran), ran
-    assert record.steps_run("patient-risk-web") == []
-    assert record.steps_run("risk-monitor-operator") == []
+    for app in ("patient-risk-web", "risk-monitor-operator"):
+        assert record.steps_seen(app), f"the progress stream showed no step of {app}: the parser matched nothing"
+        assert record.steps_run(app) == []

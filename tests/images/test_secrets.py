@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 import tarfile
 import uuid
 from pathlib import Path
@@ -16,6 +17,9 @@ from pathlib import Path
 import pytest
 
 from conftest import APPS, HOST_CA_BUNDLE, PLATFORMS, buildx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+from own_ca import own_ca_bundle  # noqa: E402  (tests/engine/own_ca.py, shared with the engine tier)
 
 # Private indexes per app, limited to what each spec declares under [secrets].
 PRIVATE_INDEXES = {
@@ -59,19 +63,22 @@ def blobs(layout: Path):
 
 @pytest.mark.parametrize("app", APPS)
 def test_no_secret_in_any_exported_blob(images, app, tmp_path):
+    # The host_ca_bundle secret is the host bundle plus a CA made for this test (openssl), so the
+    # CA search has needles on every machine; the host's own CA lines are searched for as an extra.
+    ca = own_ca_bundle(tmp_path / "ca", HOST_CA_BUNDLE)
     canaries = {sid: f"canary-{sid}-{uuid.uuid4().hex}" for sid in SECRET_IDS}
     flags = ["--platform", ",".join(PLATFORMS), "-o", f"type=oci,dest={tmp_path / 'image.tar'}",
              "--provenance", "mode=max"]
     for arg, value in PRIVATE_INDEXES.get(app, {}).items():
         flags += ["--build-arg", f"{arg}={value}"]
-    buildx(f"apps/{app}/Dockerfile", *flags, secrets=canaries)
+    buildx(f"apps/{app}/Dockerfile", *flags, secrets=canaries, ca_bundle=ca.bundle)
 
     layout = tmp_path / "layout"
     with tarfile.open(tmp_path / "image.tar") as tar:
         tar.extractall(layout, filter="data")
     index = json.loads((layout / "index.json").read_text())
     assert index["manifests"], "an OCI index"
-    needles = [c.encode() for c in canaries.values()] + host_only_ca_lines()
+    needles = [c.encode() for c in canaries.values()] + ca.needles + host_only_ca_lines()
     scanned = 0
     provenance = b""
     for name, data in blobs(layout):
