@@ -32,7 +32,7 @@ operator/etcd: engine/up ## Install Debian trixie's etcd-server $(ETCD_DEB_VERSI
 	elif [ "$$(id -u)" = 0 ]; then \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends etcd-server=$(ETCD_DEB_VERSION); \
 	else echo "operator: etcd-server $(ETCD_DEB_VERSION) missing; run as root: apt-get install etcd-server=$(ETCD_DEB_VERSION)" >&2; exit 1; fi
-	@etcd --version | grep -qx 'etcd Version: $(ETCD_VERSION)' || { echo "operator: etcd is not $(ETCD_VERSION): $$(etcd --version | head -1)" >&2; exit 1; }
+	@v=$$(etcd --version) && [ "$${v%%$$'\n'*}" = 'etcd Version: $(ETCD_VERSION)' ] || { echo "operator: etcd is not $(ETCD_VERSION): $${v%%$$'\n'*}" >&2; exit 1; }
 
 operator/it-binary: operator/toolchain ## Build the host operator binary the integration tests run ($(OPERATOR_IT_BIN))
 	@cd $(OPERATOR_DIR) && $(OPERATOR_GO_ENV) go build -ldflags "-X main.version=$(OPERATOR_IT_TAG)" -o $(OPERATOR_IT_BIN) $(OPERATOR_PKG)

@@ -358,14 +358,14 @@ class Operator:
         assert status == 200, body[:300]
         return body
 
-    def metric(self, name: str, **labels: str) -> float | None:
-        """The value of the first sample of `name` whose labels include `labels` (None: no such sample)."""
+    def metric(self, metric_name: str, /, **labels: str) -> float | None:
+        """The value of the first sample of `metric_name` whose labels include `labels` (None: no such sample)."""
         for line in self.metrics().splitlines():
             if line.startswith("#") or not line.strip():
                 continue
             key, _, value = line.rpartition(" ")
             metric, _, label_text = key.partition("{")
-            if metric != name:
+            if metric != metric_name:
                 continue
             have = dict(part.split("=", 1) for part in label_text.rstrip("}").split(",") if "=" in part)
             if all(have.get(k) == f'"{v}"' for k, v in labels.items()):

@@ -7,7 +7,7 @@
 # Go 1.24 (`make operator/toolchain`), the Go line Kubernetes 1.33 is released with. CGO_ENABLED=0,
 # -trimpath, version stamped the way Kubernetes' own build does (hack/lib/version.sh).
 # Output: $STATE_DIR/kube/$KUBE_VERSION/bin/kube-apiserver; kept while `--version` answers
-# "Kubernetes $KUBE_VERSION" and the stamp file matches go.mod/go.sum/this script.
+# "Kubernetes $KUBE_VERSION" and the stamp file matches go.mod, go.sum, the Go version and the flags.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,16 +25,9 @@ die() { echo "kube-apiserver: error: $*" >&2; exit 1; }
 grep -qx "	k8s.io/kubernetes $KUBE_VERSION // indirect" "$here/go.mod" ||
   die "$here/go.mod does not require k8s.io/kubernetes $KUBE_VERSION; fix KUBE_VERSION in $0 or go.mod"
 [ -x "$GO" ] || die "$GO not found: run 'make operator/toolchain' (Debian trixie's golang-1.24-go)"
-"$GO" version | grep -q ' go1\.24\.' || die "$GO is not Go 1.24: $("$GO" version)"
+go_version=$("$GO" version)
+[[ $go_version == *" go1.24."* ]] || die "$GO is not Go 1.24: $go_version"
 
-inputs=$(cat "$0" "$here/go.mod" "$here/go.sum" | sha256sum | cut -d' ' -f1)
-if [ -x "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ] &&
-   [ "$("$out" --version 2>/dev/null)" = "Kubernetes $KUBE_VERSION" ]; then
-  echo "kube-apiserver: had $out ($KUBE_VERSION)"
-  exit 0
-fi
-
-mkdir -p "$out_dir"
 pkg=k8s.io/component-base/version
 cgo=k8s.io/client-go/pkg/version
 ldflags="-s -w -buildid="
@@ -42,11 +35,22 @@ for p in $pkg $cgo; do
   ldflags+=" -X $p.gitVersion=$KUBE_VERSION -X $p.gitCommit=$KUBE_COMMIT -X $p.gitTreeState=clean"
   ldflags+=" -X $p.buildDate=$KUBE_BUILD_DATE -X $p.gitMajor=1 -X $p.gitMinor=33"
 done
+goflags="-mod=readonly -trimpath -buildvcs=false"
+
+# What the binary is made from: the module graph, the compiler and the flags (not this file's text).
+inputs=$({ cat "$here/go.mod" "$here/go.sum"; echo "$go_version"; echo "$ldflags"; echo "$goflags"; } | sha256sum | cut -d' ' -f1)
+if [ -x "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ] &&
+   [ "$("$out" --version 2>/dev/null)" = "Kubernetes $KUBE_VERSION" ]; then
+  echo "kube-apiserver: had $out ($KUBE_VERSION)"
+  exit 0
+fi
+
+mkdir -p "$out_dir"
 echo "kube-apiserver: building $KUBE_VERSION with $("$GO" version | cut -d' ' -f3) into $out" \
   "(once per machine; ~15-25 min on 2 cores)"
 start=$(date +%s)
 # nice: the machine's 2 cores are shared with everyone else.
-(cd "$here" && GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly -trimpath -buildvcs=false" \
+(cd "$here" && GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="$goflags" \
   nice -n 10 "$GO" build -ldflags "$ldflags" -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
 got=$("$out.tmp" --version)
 [ "$got" = "Kubernetes $KUBE_VERSION" ] || die "built binary says '$got', want 'Kubernetes $KUBE_VERSION'"
