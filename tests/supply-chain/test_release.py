@@ -5,11 +5,12 @@ maps, no secret value anywhere, OCI labels and annotations, handoff digests."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
 
-from conftest import APPS, PLATFORMS, PYSPDXTOOLS, REPO_ROOT, RELEASE_VERSION, inspect, per_platform, run
+from conftest import APPS, LOCAL_REGISTRY, PLATFORMS, PYSPDXTOOLS, REPO_ROOT, RELEASE_VERSION, inspect, per_platform, run
 
 pytestmark = pytest.mark.engine
 
@@ -161,6 +162,43 @@ def test_provenance_is_max_mode_and_maps_steps_to_the_spec(provenances):
         assert lines and all(1 <= n <= spec_lines for n in lines), f"{app}: lines {sorted(lines)} outside the spec"
         materials = [m["uri"] for m in slsa.get("materials", [])]
         assert any("patient-risk/bases/" in m and "sha256" in json.dumps(slsa["materials"]) for m in materials), materials
+
+
+def _base_digests(name: str) -> set[str]:
+    """sha256 hex of the local base `name`'s index and of every manifest it lists (the registry's
+    own answer, not the attestation's)."""
+    import urllib.request
+
+    accept = ", ".join(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json",
+                        "application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"])
+    req = urllib.request.Request(f"http://{LOCAL_REGISTRY}/v2/patient-risk/bases/{name}/manifests/local",
+                                 headers={"Accept": accept})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        index = json.loads(resp.read())
+        digests = {resp.headers["Docker-Content-Digest"]}
+    digests.update(m["digest"] for m in index.get("manifests", []))
+    return {d.split(":", 1)[1] for d in digests}
+
+
+def test_each_base_digest_is_in_its_own_material_entry(provenances):
+    """Every base a build used is a material whose digest is that base's own digest in the local
+    registry (its index, or one of its platform manifests), and no other base's."""
+    own: dict[str, set[str]] = {}
+    for (app, platform), slsa in provenances.items():
+        by_base: dict[str, list[dict]] = {}
+        for material in slsa.get("materials", []):
+            match = re.search(r"patient-risk/bases/([a-z0-9][a-z0-9-]*)", material.get("uri", ""))
+            if match:
+                by_base.setdefault(match.group(1), []).append(material)
+        assert by_base, f"{app} {platform}: no base among the materials {slsa.get('materials')}"
+        for name, entries in by_base.items():
+            if name not in own:
+                own[name] = _base_digests(name)
+            for entry in entries:
+                got = (entry.get("digest") or {}).get("sha256")
+                assert got in own[name], f"{app} {platform}: material {entry['uri']} has {got}, not a digest of base {name}"
+                others = {n for n, d in own.items() if n != name and got in d}
+                assert not others, f"{app} {platform}: {entry['uri']} carries the digest of {others}"
 
 
 def test_no_secret_value_in_any_attestation_or_config(release_push, tmp_path):
