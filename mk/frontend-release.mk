@@ -34,7 +34,7 @@ WHEEL_VENV := $(STATE_DIR)/venv/wheel-tools
 WHEEL_REQUIREMENTS := $(REPO_ROOT)/tools/frontend-release/wheel-requirements.txt
 
 UNIT_TESTS += test/unit/frontend-release
-# INTEGRATION_TESTS += test/integration/frontend-release  (with tests/frontend-release/test_push.py)
+INTEGRATION_TESTS += test/integration/frontend-release
 
 .PHONY: ci/affected images/base-images images/base-check frontend/push frontend/ref frontend/pin \
   package/wheel package/wheel/publish wheel-tools/venv test/unit/frontend-release test/integration/frontend-release
@@ -115,4 +115,4 @@ test/integration/frontend-release: engine/up bases frontend/build engine/test-ve
 	@cd $(REPO_ROOT) && cargo build -q --locked -p patient-risk-frontend
 	@cd $(REPO_ROOT)/tests/frontend-release && REPO_ROOT=$(REPO_ROOT) STATE_DIR=$(STATE_DIR) LOCAL_REGISTRY=$(LOCAL_REGISTRY) \
 	  HOST_CA_BUNDLE=$(HOST_CA_BUNDLE) FRONTEND_CLI=$(REPO_ROOT)/target/debug/patient-risk-frontend \
-	  $(ENGINE_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs
+	  $(ENGINE_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs test_push.py

@@ -114,7 +114,6 @@ def test_pinned_spec_builds_with_plain_buildx(scratch, pushed):
 
 
 def test_remote_push_with_loopback_bases_is_refused():
-    before = json.loads(urllib.request.urlopen(f"http://{REGISTRY}/v2/_catalog?n=10000").read())
     # The prerequisites (engine, bases, frontend build) are taken as made (-o): the refusal is the
     # container/push recipe path's own, and no bake may start.
     p = run(["make", "-s", "-o", "engine/up", "-o", "bases", "-o", "frontend/build", "container/push",
@@ -123,8 +122,8 @@ def test_remote_push_with_loopback_bases_is_refused():
     assert p.returncode != 0
     assert "refusing to push images to registry.example.test/patient-risk" in p.stderr, p.stderr[-3000:]
     assert "loopback base images" in p.stderr
-    after = json.loads(urllib.request.urlopen(f"http://{REGISTRY}/v2/_catalog?n=10000").read())
-    assert before == after
+    # No bake started (the shared registry's catalog is no witness: other builds push meanwhile).
+    assert "bake definitions" not in p.stdout + p.stderr and "docker buildx bake" not in p.stdout
     dry = run(["make", "-n", "container/push", "REGISTRY=registry.example.test/patient-risk"]).stdout
     assert "BASE_IMAGES=upstream" in dry
 
