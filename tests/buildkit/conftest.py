@@ -101,14 +101,19 @@ def vertexes(progress: str) -> dict[str, dict]:
     return out
 
 
+# Vertexes that are not build steps: the frontend image and base images being resolved or
+# pulled, build-context transfers, cache import and the export itself.
+NOT_A_STEP = ("[internal]", "[auth]", "[base]", "[context]", "resolve image config", "docker-image://",
+              "importing cache manifest", "exporting", "load metadata")
+
+
 def executed_steps(progress: str) -> list[str]:
-    """Names of the vertexes that really ran (started, completed and not a cache hit), leaving
-    out BuildKit's own bookkeeping (`[internal]`, metadata loads, exporting, pushing)."""
+    """Names of the graph's steps (exec and file ops) that really ran: started and not a cache
+    hit. Sources, context transfers, cache import and export are left out."""
     names = []
     for v in vertexes(progress).values():
         name = v.get("name", "")
-        if v.get("cached") or not v.get("started") or name.startswith("[internal]") \
-                or name.startswith("[auth]") or "load metadata" in name:
+        if v.get("cached") or not v.get("started") or any(marker in name for marker in NOT_A_STEP):
             continue
         names.append(name)
     return names

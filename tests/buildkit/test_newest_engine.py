@@ -77,13 +77,12 @@ def test_rewrite_timestamp_rebuild_is_byte_identical(pushed, frontend_syntax):
     """Without the solver cache every step runs again; with rewrite-timestamp the per-platform
     manifests (config and every layer) come out identical, and every layer file has the
     SOURCE_DATE_EPOCH mtime."""
-    app = "risk-monitor-operator"
+    app = "dev-guide-docs"  # the cheapest graph to run again from scratch
     again = f"{PREFIX}/{app}:next-again"
     result = build(NEXT_BUILDER, app, frontend_syntax, "--no-cache", "--provenance=false",
                    "--output", push_output(again))
     ran = executed_steps(result.stderr)
-    assert any("go build" in name or "go_binary" in name or "RUN" in name for name in ran) or len(ran) >= 3, \
-        f"--no-cache re-ran nothing: {ran}"
+    assert any("mkdocs" in name for name in ran), f"--no-cache did not run the site build again: {ran}"
     assert platform_manifests(again) == platform_manifests(pushed[app])
     for _, data in decompressed_blobs(again):
         if data[257:262] == b"ustar":
