@@ -13,8 +13,10 @@ Proves:
   layer decompressed, configs, manifests, SBOM and provenance, both platforms),
   tools/release/leakscan finds nothing in the attestations, no layer holds a
   credential file (.npmrc, .netrc, credentials.toml, credentials.json).
-Not covered here yet: a scan of the BuildKit cache mounts themselves (a scan build of the
-Dockerfile frontend with the same cache ids did not attach to the graphs' cache mounts).
+- no credential value is anywhere in the engine's storage: every snapshot of the containerd
+  snapshotter (image layers, the graphs' BuildKit cache mounts, exec scratch space) is
+  searched after the registry builds, with a positive control proving the search reaches the
+  content of a cache mount.
 """
 
 from __future__ import annotations
@@ -226,6 +228,58 @@ def test_no_credential_in_any_blob_of_any_app(registry_images):
         assert res.returncode == 0, f"leakscan found credentials:\n{res.stdout}\n{res.stderr}"
     finally:
         canaries.unlink()
+
+
+def _snapshot_roots() -> list[Path]:
+    """Where the engine keeps layer and cache-mount contents: the containerd snapshotter of
+    Docker's containerd image store (and BuildKit's own, where present)."""
+    root = Path(H.run(["docker", "info", "--format", "{{.DockerRootDir}}"], timeout=60).stdout.strip())
+    roots = [p for p in (root / "containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots",
+                         root / "buildkit/containerd-overlayfs") if p.is_dir()]
+    assert roots, f"no snapshot storage found under {root}: is the containerd image store on (make engine/up)?"
+    return roots
+
+
+def _grep_storage(needles: list[bytes], roots: list[Path], tmp_path: Path) -> str:
+    """Files under the roots that contain any needle (grep -F over every file, binary too)."""
+    patterns = tmp_path / "needles"
+    fd = os.open(patterns, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(b"\n".join(needles) + b"\n")
+    try:
+        res = subprocess.run(["grep", "-rlaF", "--no-messages", "-f", str(patterns), *map(str, roots)],
+                             capture_output=True, text=True, timeout=1200, check=False)
+    finally:
+        patterns.unlink()
+    assert res.returncode in (0, 1), f"grep failed: {res.stderr[-2000:]}"
+    return res.stdout
+
+
+def test_no_credential_in_the_engines_storage_not_even_in_cache_mounts(registry_images, tmp_path):
+    """After the authenticated builds, no password or token is in any snapshot the engine holds:
+    the image layers, every BuildKit cache mount the graphs use (npm, uv, Cargo, Conan caches)
+    and exec scratch space. Credentials live only in tmpfs files and env of their step.
+    Positive control first: a canary written into a cache mount by a build is found by the
+    same search, so an empty result means the cache mounts were searched."""
+    import uuid
+    canary = f"cache-mount-canary-{uuid.uuid4().hex}"
+    control = tmp_path / "control"
+    control.mkdir()
+    (control / "Dockerfile").write_text(
+        f"FROM {H.LOCAL_REGISTRY}/patient-risk/bases/python-runtime:local\n"
+        f"RUN --mount=type=cache,id=patient-risk-registries-scan-control,target=/cache "
+        f"echo {canary} > /cache/canary\n")
+    H.run(["docker", "buildx", "build", "--progress=plain", "--no-cache", "--output", "type=cacheonly",
+           str(control)], timeout=600)
+    roots = _snapshot_roots()
+    found = _grep_storage([canary.encode()], roots, tmp_path)
+    assert found.strip(), "the positive control's cache-mount canary was not found: the search misses cache mounts"
+
+    # Usernames are left out: they are ordinary words; passwords and tokens are random.
+    secrets = [v for k, v in credentials().items() if not k.endswith("username")]
+    assert len(secrets) == 4, secrets
+    leaks = _grep_storage(_needles(secrets), roots, tmp_path)
+    assert not leaks.strip(), f"credential values in the engine's storage:\n{leaks[:4000]}"
 
 
 # ------------------------------------------------------------------ failures
