@@ -2,10 +2,12 @@
 non-root user, and answers its endpoints; the arm64 API runs under QEMU.
 
 The web image proxies /api/ to a real API container on a user network, as in Compose.
-The operator needs a Kubernetes API server, which cannot be installed on this machine
-(no kube-apiserver package or download): `KubeAPI` below answers the discovery, list
-and watch requests the manager makes for RiskMonitors, over loopback, so the image's
-probe server can be exercised; the controller itself is tested in its own Go tests.
+The operator needs a Kubernetes API server to become ready. Here `KubeAPI` below answers
+just the discovery, list and watch requests the manager makes for RiskMonitors, over
+loopback, so this tier can exercise the image's probe and metrics servers in seconds. The
+operator against a real kube-apiserver + etcd (CRD, RBAC as its service account, status,
+events, leader election, its image reconciling against the API image) is
+tests/operator (`make test/integration/operator`, docs/operator.md).
 """
 
 from __future__ import annotations
