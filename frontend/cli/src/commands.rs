@@ -135,8 +135,11 @@ fn repo_root(explicit: Option<&str>) -> Result<PathBuf, CliError> {
         .ok_or_else(|| CliError::usage("no apps/ directory here or above: run from the repository or pass --repo DIR"))
 }
 
+/// The spec as text; bytes that are not UTF-8 are an `encoding` error at their line and
+/// column, as in gateway mode.
 fn read_spec(path: &Path, shown: &str) -> Result<SpecSource, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
+    let text = app_spec::decode(shown, bytes).map_err(|diags| CliError::failed(diags.to_string()))?;
     Ok(SpecSource::new(shown, text))
 }
 
@@ -467,6 +470,29 @@ mod tests {
         std::fs::write(&okf, &good).unwrap();
         let (out, found) = lint(&s(&[okf.to_str().unwrap()])).unwrap();
         assert!(!found, "{out}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn lint_names_the_line_and_column_of_a_byte_that_is_not_utf8() {
+        let dir = std::env::temp_dir().join(format!("lint-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = std::fs::read_to_string(format!("{}/apps/risk-monitor-operator/Dockerfile", repo())).unwrap();
+        let line = good.lines().position(|l| l.starts_with("description")).unwrap() + 1;
+        let mut bytes = Vec::new();
+        for (i, l) in good.lines().enumerate() {
+            bytes.extend_from_slice(l.as_bytes());
+            if i + 1 == line {
+                bytes.extend_from_slice(b" # caf\xe9");
+            }
+            bytes.push(b'\n');
+        }
+        let bad = dir.join("Dockerfile");
+        std::fs::write(&bad, &bytes).unwrap();
+        let err = lint(&s(&[bad.to_str().unwrap()])).unwrap_err();
+        let column = good.lines().nth(line - 1).unwrap().chars().count() + " # caf".len() + 1;
+        let want = format!("{}:{line}:{column}: error[encoding]: byte 0xe9", bad.display());
+        assert!(err.message.contains(&want), "{}\nwanted {want}", err.message);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
