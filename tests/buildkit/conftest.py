@@ -13,16 +13,24 @@ from __future__ import annotations
 
 import base64
 import gzip
+import importlib.util
 import io
 import json
 import os
 import subprocess
+import sys
 import tarfile
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
+
+# The images tier's rawjson progress parser (one parser for every tier that counts steps).
+_spec = importlib.util.spec_from_file_location("images_helpers", Path(__file__).resolve().parents[1] / "images" / "conftest.py")
+images = importlib.util.module_from_spec(_spec)
+sys.modules["images_helpers"] = images  # its dataclasses look their module up
+_spec.loader.exec_module(images)
 
 REPO_ROOT = Path(os.environ.get("REPO_ROOT", Path(__file__).resolve().parents[2]))
 LOCAL_REGISTRY = os.environ.get("LOCAL_REGISTRY", "127.0.0.1:5000")
@@ -85,22 +93,6 @@ def push_output(ref: str) -> str:
     return f"type=image,name={ref},push=true,oci-mediatypes=true,rewrite-timestamp=true"
 
 
-def vertexes(progress: str) -> dict[str, dict]:
-    """The last state of every vertex in a rawjson progress stream, by digest."""
-    out: dict[str, dict] = {}
-    for line in progress.splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            status = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        for v in status.get("vertexes") or []:
-            out.setdefault(v["digest"], {}).update({k: val for k, val in v.items() if val is not None})
-    return out
-
-
 # Vertexes that are not build steps: the frontend image and base images being resolved or
 # pulled, build-context transfers, cache import and the export itself.
 NOT_A_STEP = ("[internal]", "[auth]", "[base]", "[context]", "resolve image config", "docker-image://",
@@ -111,17 +103,16 @@ def executed_steps(progress: str) -> list[str]:
     """Names of the graph's steps (exec and file ops) that really ran: started and not a cache
     hit. Sources, context transfers, cache import and export are left out."""
     names = []
-    for v in vertexes(progress).values():
-        name = v.get("name", "")
-        if v.get("cached") or not v.get("started") or any(marker in name for marker in NOT_A_STEP):
+    for v in images.parse_rawjson(progress).vertexes.values():
+        if v.cached or not v.started or any(marker in v.name for marker in NOT_A_STEP):
             continue
-        names.append(name)
+        names.append(v.name)
     return names
 
 
 def cached_steps(progress: str) -> list[str]:
     """Names of the vertexes answered from the cache."""
-    return [v.get("name", "") for v in vertexes(progress).values() if v.get("cached")]
+    return [v.name for v in images.parse_rawjson(progress).vertexes.values() if v.cached]
 
 
 def index_of(ref: str) -> dict:
