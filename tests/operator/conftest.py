@@ -339,7 +339,9 @@ def crd(cluster: Cluster) -> dict:
 
     def established():
         got = cluster.admin.get(path)
-        conds = {c["type"]: c["status"] for c in got.get("status", {}).get("conditions", [])}
+        # A CRD just created may carry "status": {"conditions": null} until the API server's
+        # controllers have looked at it: absent and null both mean "not yet".
+        conds = {c["type"]: c["status"] for c in (got.get("status") or {}).get("conditions") or []}
         return got if conds.get("Established") == "True" and conds.get("NamesAccepted") == "True" else None
     crd = wait_for("CRD Established", established, 30)
     # Discovery serves the group once the CRD is established (the operator's start-up check).
@@ -481,7 +483,7 @@ def events_for(kube: Kube, namespace: str, name: str) -> list[dict]:
 
 
 def condition(obj: dict, ctype: str) -> dict:
-    for c in obj.get("status", {}).get("conditions", []):
+    for c in (obj.get("status") or {}).get("conditions") or []:
         if c["type"] == ctype:
             return c
     return {}

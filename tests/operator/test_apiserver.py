@@ -123,7 +123,7 @@ def test_riskmonitor_reconciled_end_to_end_against_the_api_image(cluster, crd, r
 
         def synced():
             got = _status(cluster.admin, namespace, "ward-7b")
-            st = got.get("status", {})
+            st = got.get("status") or {}
             ok = condition(got, "Ready").get("reason") == "Synced" and st.get("observedGeneration") == got["metadata"]["generation"]
             return got if ok else None
         got = wait_for("RiskMonitor Ready/Synced", synced, 60)
