@@ -27,9 +27,16 @@ INTEGRATION_TESTS += test/integration/frontend
 frontend/builder-base: engine/up
 	@$(MAKE) bases BASES=rust-builder
 
+# Two checkouts on one machine (a CI clone and a working tree) share the engine's image store and
+# the registry tag: one build at a time, so the push and the load of a run name the same build
+# (concurrent loads otherwise fail with "image …:dev already exists").
+FRONTEND_BUILD_LOCK = $(STATE_DIR)/run/frontend-build.lock
+
 frontend/build: engine/up frontend/builder-base ## Build the frontend image (amd64+arm64), push it as FRONTEND_REF (…/llb-frontend:dev), load the native one as the syntax ref FRONTEND_IMAGE
-	@$(FRONTEND_BUILDX) --platform $(FRONTEND_PLATFORMS) -t $(FRONTEND_REF) --push .
+	@mkdir -p $(dir $(FRONTEND_BUILD_LOCK))
 	@native=$$(docker version -f '{{.Server.Os}}/{{.Server.Arch}}'); \
+	  exec 9>$(FRONTEND_BUILD_LOCK); flock 9; \
+	  $(FRONTEND_BUILDX) --platform $(FRONTEND_PLATFORMS) -t $(FRONTEND_REF) --push . && \
 	  $(FRONTEND_BUILDX) --platform "$$native" -t $(FRONTEND_IMAGE) --load .
 	@docker image inspect $(FRONTEND_IMAGE) --format '$(FRONTEND_IMAGE): {{.Id}} {{.Os}}/{{.Architecture}} {{.Size}} bytes'
 
