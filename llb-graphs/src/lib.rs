@@ -13,6 +13,9 @@
 //! - [`catalog()`](catalog::catalog), [`base_ref`]: `bases/catalog.toml` and the `BASE_IMAGES` switch.
 //! - [`required_bases`], [`secrets_used`], [`cache_ids`]: what a graph needs, read
 //!   off the graph itself (for resolving bases and for `--call outline`).
+//! - [`SbomInputs`] (`sbom_inputs`): plain data, what the frontend reads for an
+//!   image's SBOM; the steps that write a [`BuildRecord`] sit beside the step they
+//!   describe (`steps::manylinux_wheel::cargo_record`, `steps::node_bundle::npm_record`).
 //! - `apps::*`: the four graphs. `steps::*`: shared steps named after what
 //!   they produce (`go_binary`, `manylinux_wheel`, `uv_site_packages`,
 //!   `node_bundle`, `mkdocs_site`). `toolkit::*`: contexts, toolchains, steps

@@ -13,8 +13,7 @@ use llb::{Chown, FileOps};
 use super::settings_mismatch;
 use crate::error::Result;
 use crate::request::PlatformImage;
-use crate::sbom_inputs::npm_record;
-use crate::steps::node_bundle::{node_bundle, NpmWorkspace, INSTALL_ROOT};
+use crate::steps::node_bundle::{node_bundle, npm_record, NpmWorkspace};
 use crate::targets::LOCAL_RUNTIME;
 use crate::toolkit::registries::PackageSource;
 use crate::toolkit::runtime::RuntimeImage;
@@ -51,10 +50,10 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
             registry_packages: spec.packages.clone(),
         },
     )?;
-    let bundle = built.bundle;
     if target == "web-bundle" {
-        return Ok(ctx.artifact(bundle));
+        return Ok(ctx.artifact(built.bundle));
     }
+    let bundle = &built.bundle;
 
     // runtime: nginx-runtime of the target platform + the bundle + the app's nginx files.
     let rt = &spec.runtime;
@@ -84,7 +83,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         .add(
             &format!("copy the bundle to {HOME}/html"),
             FileOps::new().copy(
-                ctx.copy(&bundle, "/", &format!("{HOME}/html"))
+                ctx.copy(bundle, "/", &format!("{HOME}/html"))
                     .dir_copy_contents(true)
                     .chown(root),
             ),
@@ -97,7 +96,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         .expose(&rt.exposed_ports())
         .entrypoint(&[&start], &[])
         .stop_signal("SIGQUIT")
-        .sbom_record(npm_record(&built.installed, INSTALL_ROOT, &app_dir));
+        .sbom_record(npm_record(&built, &app_dir));
     if target == LOCAL_RUNTIME {
         image = image.env("PATIENT_RISK_API_UPSTREAM", COMPOSE_API)?;
     }

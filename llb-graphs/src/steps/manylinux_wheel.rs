@@ -21,6 +21,7 @@ use llb::{Mount, Platform, State};
 
 use super::conan_package::{conan_arch, conan_package, ConanPackage};
 use crate::error::{GraphError, Result};
+use crate::sbom_inputs::BuildRecord;
 use crate::toolkit::caches::Cache;
 use crate::toolkit::registries::{PackageSource, Registry, CARGO_REGISTRY_INDEX_ARG};
 use crate::toolkit::step::Step;
@@ -144,6 +145,44 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
     Ok(ctx.run(rust.state(), build)?.mount_output("/out")?)
 }
 
+/// The wheel's SBOM record: `cargo metadata` for the target triple, run in the
+/// wheel's cut-down workspace (the state the compile above mounts), plus its
+/// Cargo.lock. A state beside the image, never part of it.
+pub(crate) fn cargo_record(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<BuildRecord> {
+    let target = ctx.target_platform();
+    let (triple, _) = rust_target(target).ok_or_else(|| GraphError::UnsupportedPlatform {
+        app: ctx.app().to_string(),
+        requested: target.to_string(),
+        allowed: "linux/amd64, linux/arm64 (the manylinux wheel targets)".to_string(),
+        spec_file: ctx.req.spec_file.to_string(),
+    })?;
+    let rust = ctx.toolchain(Toolchain::Rust)?;
+    let cargo_home = rust
+        .image_env("CARGO_HOME")
+        .unwrap_or_else(|| "/root/.cargo".to_string());
+    let workspace = wheel_workspace(ctx, krate)?;
+    // Normally answered from the registry cache the fetch just filled;
+    // the registry is reachable for when that cache mount was pruned.
+    let step = Step::new(ctx.name_for_target(&format!("cargo metadata {} ({triple}) for the SBOM", krate.path)))
+        .reaches(Registry::Crates)
+        .at("build.wheel")
+        .mount(Mount::bind_ro("/src", &workspace)?)
+        .mount(Mount::bind_rw("/out", &State::scratch())?)
+        .cache(Cache::CargoRegistry { cargo_home })
+        .cwd("/src")
+        .sh(format!(
+            "cargo metadata --format-version 1 --locked --filter-platform {triple} --manifest-path /src/{}/Cargo.toml > /out/cargo-metadata.json",
+            krate.path
+        ))
+        .sh("cp /src/Cargo.lock /out/Cargo.lock");
+    let state = ctx.run(rust.state(), step)?.mount_output("/out")?;
+    Ok(BuildRecord::Cargo {
+        state,
+        metadata: "/cargo-metadata.json".to_string(),
+        lock: "/Cargo.lock".to_string(),
+    })
+}
+
 /// Rewrites the wheel crate's path dependencies (`$WHEEL_CRATE/Cargo.toml`) into
 /// registry dependencies pinned to the version of the crate at that path
 /// (`version.workspace = true` resolves to the root's `[workspace.package]`),
@@ -171,7 +210,7 @@ print("registry crates:", *names)'"#;
 
 /// Step 1 alone: the repository's Cargo workspace cut down to the wheel
 /// crate, fetched, with Cargo.lock pruned (`/` of the result). The SBOM's
-/// `cargo metadata` step reads the same state (identical ops: one build).
+/// `cargo metadata` step ([`cargo_record`]) reads the same state (identical ops: one build).
 pub(crate) fn wheel_workspace(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State> {
     let rust = ctx.toolchain(Toolchain::Rust)?;
     let cargo_home = rust

@@ -11,6 +11,7 @@
 use llb::{FileOps, Mount, State};
 
 use crate::error::Result;
+use crate::sbom_inputs::BuildRecord;
 use crate::toolkit::caches::Cache;
 use crate::toolkit::registries::{PackageSource, Registry, NPM_REGISTRY_URL_ARG};
 use crate::toolkit::step::Step;
@@ -81,7 +82,7 @@ pub(crate) struct NodeBundle {
 }
 
 /// Where [`NodeBundle::installed`] holds the npm workspace root.
-pub(crate) const INSTALL_ROOT: &str = WORK;
+const INSTALL_ROOT: &str = WORK;
 
 /// Builds the bundle.
 pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<NodeBundle> {
@@ -148,4 +149,17 @@ pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<NodeBundle
         bundle: ctx.run(&with_sources, build)?.mount_output("/out")?,
         installed,
     })
+}
+
+/// The bundle's SBOM record: the lock and installed manifests of the tree `npm ci`
+/// installed for `built` (npm root [`INSTALL_ROOT`]), for the bundled workspace
+/// `workspace`. The same state the bundle was built on: no extra step.
+pub(crate) fn npm_record(built: &NodeBundle, workspace: &str) -> BuildRecord {
+    let root = format!("/{}", INSTALL_ROOT.trim_matches('/'));
+    BuildRecord::NpmLock {
+        state: built.installed.clone(),
+        lock: format!("{root}/package-lock.json"),
+        root,
+        workspace: workspace.trim_matches('/').to_string(),
+    }
 }

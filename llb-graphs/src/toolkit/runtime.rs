@@ -11,7 +11,7 @@ use super::{Base, Ctx};
 use crate::catalog;
 use crate::error::Result;
 use crate::request::{BasePlatform, PlatformImage};
-use crate::sbom_inputs::{ImageContent, SbomBase, SbomInputs};
+use crate::sbom_inputs::{BuildRecord, ImageContent, SbomBase, SbomInputs};
 
 /// An image being assembled on a runtime base.
 #[derive(Debug)]
@@ -21,7 +21,7 @@ pub(crate) struct RuntimeImage<'c, 'r> {
     state: State,
     config: ImageConfig,
     /// What the frontend reads for this image's SBOM (`crate::sbom_inputs`).
-    pub(crate) sbom: SbomInputs,
+    sbom: SbomInputs,
 }
 
 impl<'c, 'r> RuntimeImage<'c, 'r> {
@@ -122,6 +122,19 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
         self.config.healthcheck(h);
         self.config
             .history(&format!("HEALTHCHECK {:?}", h.test), true);
+        self
+    }
+
+    /// Adds image files the SBOM reads.
+    pub(crate) fn sbom_reads(mut self, content: ImageContent) -> Self {
+        self.sbom.image.push(content);
+        self
+    }
+
+    /// Adds a build record the SBOM reads (made by the step it describes, e.g.
+    /// `steps::manylinux_wheel::cargo_record`).
+    pub(crate) fn sbom_record(mut self, record: BuildRecord) -> Self {
+        self.sbom.records.push(record);
         self
     }
 
