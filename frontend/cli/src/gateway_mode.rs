@@ -315,16 +315,24 @@ fn to_llb(p: &Platform) -> Result<llb::Platform, FrontendError> {
 impl Build<'_> {
     async fn run(self) -> Result<FrontendResult, FrontendError> {
         self.refuse_remote_context().await?;
-        let problems = context_problems(self.client, self.opts, self.caps, self.spec).await?;
-        if !problems.is_empty() {
-            return Err(self.src.diagnostics_error(&Diagnostics::from_problems(problems)));
-        }
         let platforms: Vec<Platform> = if self.opts.platforms.is_empty() {
             vec![self.build_platform.clone()]
         } else {
             self.opts.platforms.clone()
         };
-        let bases = self.resolve_bases(&platforms).await?;
+        // Start-up: the context check (local transfers) and the base lookups (registry round
+        // trips) are independent, so they overlap; a context problem still wins over a base
+        // error, as when they ran one after the other.
+        let (problems, bases) = both(
+            context_problems(self.client, self.opts, self.caps, self.spec),
+            self.resolve_bases(&platforms),
+        )
+        .await;
+        let problems = problems?;
+        if !problems.is_empty() {
+            return Err(self.src.diagnostics_error(&Diagnostics::from_problems(problems)));
+        }
+        let bases = bases?;
         let context = ContextSource::Local {
             name: self.opts.context_local.clone(),
             session_id: Some(self.opts.local_session(&self.opts.context_local, self.client.session_id()).to_string())
@@ -507,6 +515,34 @@ impl Build<'_> {
     }
 }
 
+/// Runs two futures on the current task at once and waits for both (what `tokio::join!`
+/// does, without the `macros` feature).
+async fn both<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
+    use std::task::Poll;
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (ra, rb) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
 /// `image` pinned to `digest`, following a rewrite of the reference by a
 /// source policy when the daemon reported one.
 fn pin(image: &llb::ImageRef, reported: &str, digest: &str) -> llb::Result<llb::ImageRef> {
@@ -520,6 +556,31 @@ fn pin(image: &llb::ImageRef, reported: &str, digest: &str) -> llb::Result<llb::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `both` polls its two futures together: the first one only finishes once the second has
+    /// run (awaiting them one after the other would give up after 1000 polls and return 0).
+    #[test]
+    fn both_runs_the_two_futures_together() {
+        use std::task::Poll;
+        let (flag, polls) = (std::cell::Cell::new(false), std::cell::Cell::new(0));
+        let waits = std::future::poll_fn(|cx| {
+            polls.set(polls.get() + 1);
+            if flag.get() {
+                Poll::Ready(1)
+            } else if polls.get() > 1000 {
+                Poll::Ready(0)
+            } else {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        });
+        let sets = async {
+            flag.set(true);
+            2
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        assert_eq!(rt.block_on(both(waits, sets)), (1, 2));
+    }
 
     #[test]
     fn pins_the_resolved_digest() {
