@@ -23,7 +23,9 @@ Environment: API_LOAD_IMAGE (required), API_LOAD_DURATION (10), API_LOAD_CONNECT
 API_LOAD_THREADS (1), API_LOAD_WORKERS (empty: the image's default), API_LOAD_PATIENTS (0: every
 packet for the fixture's one patient; N: packets spread over N patients), API_LOAD_RESEND_S (3),
 API_LOAD_FIXTURE (fixtures/low-spo2-trend.json), API_LOAD_OUT (artifacts/bench/api-load),
-API_LOAD_CPUS (empty: no limit; e.g. "0-1"), API_LOAD_MIN_RATE, API_LOAD_MAX_P99_MS, WRK.
+API_LOAD_CPUS (empty: no limit; e.g. "0-1"), API_LOAD_MOUNT_SOURCE=1 (developer shortcut: the
+working tree's patient_risk_api bind-mounted read-only over the image's, to measure a change
+before the image is rebuilt; the result says so), API_LOAD_MIN_RATE, API_LOAD_MAX_P99_MS, WRK.
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+# Where the image installs the app's packages (llb-graphs' python-api graph).
+SITE_PACKAGES = "/opt/patient-risk-python-api/site-packages"
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -192,6 +196,7 @@ def main() -> int:
     workers = env("API_LOAD_WORKERS")
     patients = int(env("API_LOAD_PATIENTS", "0") or "0")
     cpus = env("API_LOAD_CPUS")
+    mount_source = env("API_LOAD_MOUNT_SOURCE") == "1"
     fixture = Path(env("API_LOAD_FIXTURE", str(REPO / "fixtures/low-spo2-trend.json"))).resolve()
     out = Path(env("API_LOAD_OUT", str(REPO / "artifacts/bench/api-load"))).resolve()
     wrk = env("WRK") or shutil.which("wrk") or ""
@@ -227,6 +232,10 @@ def main() -> int:
                "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
         if cpus:
             run += ["--cpuset-cpus", cpus]
+        if mount_source:
+            # Developer shortcut: the working tree's patient_risk_api over the image's copy.
+            run += ["--volume", f"{REPO / 'apps/patient-risk-python-api/src/patient_risk_api'}:"
+                    f"{SITE_PACKAGES}/patient_risk_api:ro"]
         for key, value in api_env.items():
             run += ["--env", f"{key}={value}"]
         docker(*run, image, "serve")
@@ -280,19 +289,24 @@ def main() -> int:
 
         ids_file = out / "accepted-ids.txt"
         ids_file.write_text("\n".join(accepted) + "\n")
-        resend = run_wrk(wrk, url, "resend", resend_s, min(connections, 8), threads, out,
-                         {"API_LOAD_FIXTURE": str(fixture), "API_LOAD_IDS": str(ids_file),
-                          "API_LOAD_PATIENTS": str(patients)})
-        resent = answered(out, "resend")
-        resend_statuses = {int(k): v for k, v in resend["statuses"].items()}
-        if not resent or set(resend_statuses) != {200} or any(resend["errors"].values()):
-            problems.append(f"resends were not all answered 200 (already stored): {resend_statuses}, "
-                            f"errors {resend['errors']}")
-        if {p for _, p in resent} - set(accepted):
-            problems.append("a resend was answered with another packet id")
-        if settled_counts(database_url, prefix) != (packets_rows, assessment_rows):
-            problems.append(f"resends changed PostgreSQL: {db_counts(database_url, prefix)} rows, "
-                            f"{(packets_rows, assessment_rows)} before")
+        resent: list[tuple[int, str]] = []
+        resend_statuses: dict[int, int] = {}
+        resend = {"duration_us": 1, "latency_us": {"p50": 0, "p90": 0, "p99": 0, "max": 0, "mean": 0},
+                  "errors": {}}
+        if accepted:  # else there is nothing to resend (and the run has failed already)
+            resend = run_wrk(wrk, url, "resend", resend_s, min(connections, 8), threads, out,
+                             {"API_LOAD_FIXTURE": str(fixture), "API_LOAD_IDS": str(ids_file),
+                              "API_LOAD_PATIENTS": str(patients)})
+            resent = answered(out, "resend")
+            resend_statuses = {int(k): v for k, v in resend["statuses"].items()}
+            if not resent or set(resend_statuses) != {200} or any(resend["errors"].values()):
+                problems.append(f"resends were not all answered 200 (already stored): {resend_statuses}, "
+                                f"errors {resend['errors']}")
+            if {p for _, p in resent} - set(accepted):
+                problems.append("a resend was answered with another packet id")
+            if settled_counts(database_url, prefix) != (packets_rows, assessment_rows):
+                problems.append(f"resends changed PostgreSQL: {db_counts(database_url, prefix)} rows, "
+                                f"{(packets_rows, assessment_rows)} before")
 
         seconds = fresh["duration_us"] / 1e6
         rate = len(accepted) / seconds
@@ -303,6 +317,7 @@ def main() -> int:
             "image": image,
             "image_id": docker("image", "inspect", "-f", "{{.Id}}", image).stdout.strip(),
             "workers": workers or "image default",
+            "source": "working tree mounted over the image's patient_risk_api" if mount_source else "image",
             "cpus": cpus or "all",
             "connections": connections,
             "wrk_threads": threads,
@@ -329,7 +344,8 @@ def main() -> int:
             "problems": problems,
         }
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
-        print(f"api-load: {image} ({result['image_id'][:19]}), workers {result['workers']}, "
+        print(f"api-load: {image} ({result['image_id'][:19]}; {result['source']}), workers {result['workers']}, "
+              f"patients {result['patients']}, "
               f"{connections} connections, {seconds:.1f} s, fixture {fixture.name}, user {user}")
         print(f"  fresh packets:  {len(accepted)} accepted (201), {rate:.1f} packets/s; latency p50 {latency['p50']} ms, "
               f"p90 {latency['p90']} ms, p99 {latency['p99']} ms, max {latency['max']} ms")

@@ -190,5 +190,5 @@ demo/test-venv:
 
 INTEGRATION_TESTS += test/integration/demo
 
-test/integration/demo: engine/up demo/bases frontend/build demo/test-venv web/deps web/e2e-deps ## Demo acceptance: compose schema, storage targets, demo/run from clean, stop/run keeps data, reset, broken migration, Chromium
+test/integration/demo: engine/up demo/bases frontend/build demo/test-venv web/deps web/e2e-deps bench/api-load/tools api/venv ## Demo acceptance: compose schema, storage targets, demo/run from clean, stop/run keeps data, reset, broken migration, Chromium; the API load harness (3 s of wrk)
 	@cd $(REPO_ROOT)/tests/demo && $(DEMO_TEST_ENV) $(DEMO_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
+import signal
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,9 +62,86 @@ def _migrate(settings: config.Settings) -> int:
     return 0
 
 
-def _serve(settings: config.Settings) -> int:
+def _uvicorn_config(app: FastAPI | None, settings: config.Settings) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
+        lifespan="on",
+    )
+
+
+def _serve_one(settings: config.Settings, sockets: list[socket.socket] | None = None) -> int:
     from .app import create_app
 
+    app = create_app(settings)
+    server = _Server(_uvicorn_config(app, settings), app)
+    server.run(sockets=sockets)
+    return 0 if server.started else 1
+
+
+def _serve_workers(settings: config.Settings, workers: int) -> int:
+    """``workers`` forked server processes accepting on one listening socket. SIGTERM/SIGINT
+    go to every worker (each turns unready, ends its event streams and drains); exit 0 when
+    all of them stopped cleanly. A worker that exits on its own stops the others and the
+    server exits 1, so the supervisor (Docker, Kubernetes) restarts it whole."""
+    sock = _uvicorn_config(None, settings).bind_socket()
+    log.info("serving with worker processes",
+             extra={"workers": workers, "host": settings.host, "port": settings.port})
+    children: dict[int, int] = {}
+    for index in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                # Its own process group: a terminal's Ctrl-C reaches the parent only, which
+                # forwards it once (a second signal would make uvicorn skip the graceful drain).
+                os.setpgid(0, 0)
+                code = _serve_one(settings, [sock])
+            except BaseException:  # noqa: BLE001 - reported, then the worker exits 1
+                log.exception("worker failed", extra={"worker": index})
+            finally:
+                logging.shutdown()
+                os._exit(code)
+        children[pid] = index
+    sock.close()
+    stopping = False
+
+    def forward(sig: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        if not stopping:
+            log.info("shutdown requested", extra={"signal": sig, "workers": len(children)})
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = 0
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        index = children.pop(pid, None)
+        if index is None:
+            continue
+        exit_code = os.waitstatus_to_exitcode(status)
+        if exit_code != 0 or not stopping:
+            code = 1
+        if not stopping:
+            log.error("worker exited; stopping the others", extra={"worker": index, "pid": pid, "exit_code": exit_code})
+            forward(signal.SIGTERM, None)
+    return code
+
+
+def _serve(settings: config.Settings) -> int:
     if settings.migrate_on_start:
         if settings.storage_backend == "postgres-redis":
             from . import migrations
@@ -69,23 +149,13 @@ def _serve(settings: config.Settings) -> int:
             migrations.upgrade(settings)
         else:
             log.info("PATIENT_RISK_MIGRATE_ON_START ignored: the memory backend has no schema")
-    app = create_app(settings)
-    server = _Server(
-        uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            proxy_headers=True,
-            forwarded_allow_ips="*",
-            timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
-            lifespan="on",
-        ),
-        app,
-    )
-    server.run()
-    return 0 if server.started else 1
+    workers = config.worker_count(settings)
+    if workers == 1:
+        return _serve_one(settings)
+    # Import the app's modules once, before the fork, so each worker starts from them.
+    from . import app as _app  # noqa: F401
+
+    return _serve_workers(settings, workers)
 
 
 def _openapi(output: str | None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ class Settings:
     storage_wait_s: float = 60.0
     shutdown_timeout_s: float = 10.0
     sse_heartbeat_s: float = 15.0
+    #: Server processes sharing the listening socket; None = auto (see ``worker_count``).
+    workers: int | None = None
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -83,6 +86,12 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _workers(raw: str) -> int | None:
+    if raw.strip().lower() == "auto":
+        return None
+    return _positive_int(raw)
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().lower()
     if level not in ("debug", "info", "warning", "error", "critical"):
@@ -125,6 +134,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object], str]] = {
     "storage_wait_s": ("STORAGE_WAIT_S", _positive_float, "60"),
     "shutdown_timeout_s": ("SHUTDOWN_TIMEOUT_S", _positive_float, "10"),
     "sse_heartbeat_s": ("SSE_HEARTBEAT_S", _positive_float, "15"),
+    "workers": ("WORKERS", _workers, "auto"),
 }
 
 
@@ -154,6 +164,40 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
                 problems.append(
                     f"{PREFIX}{name} is required when {PREFIX}STORAGE_BACKEND=postgres-redis; e.g. {PREFIX}{name}={example}"
                 )
+    if settings.storage_backend == "memory" and (settings.workers or 1) > 1:
+        problems.append(
+            f"{PREFIX}WORKERS={env.get(PREFIX + 'WORKERS')} needs {PREFIX}STORAGE_BACKEND=postgres-redis: the memory "
+            f"backend lives inside one process; e.g. {PREFIX}WORKERS=1 (or auto)"
+        )
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def available_cpus() -> int:
+    """CPUs this process may use: its affinity mask, lowered by a cgroup v2 CPU quota (a
+    container started with --cpus) when there is one."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    for quota_file, period_file in (("/sys/fs/cgroup/cpu.max", None),  # cgroup v2: "<quota|max> <period>"
+                                    ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us")):
+        try:
+            fields = open(quota_file, encoding="ascii").read().split()
+            quota, period = (fields[0], fields[1]) if period_file is None else (
+                fields[0], open(period_file, encoding="ascii").read().strip())
+        except (OSError, IndexError):
+            continue
+        if quota not in ("max", "-1") and int(quota) > 0 and int(period) > 0:
+            count = min(count, max(1, math.ceil(int(quota) / int(period))))
+        break
+    return max(1, count)
+
+
+def worker_count(settings: Settings) -> int:
+    """Server processes for ``serve``: 1 with the memory backend (its data lives in the
+    process); else PATIENT_RISK_WORKERS, or with ``auto`` one per available CPU."""
+    if settings.storage_backend == "memory":
+        return 1
+    return settings.workers or available_cpus()

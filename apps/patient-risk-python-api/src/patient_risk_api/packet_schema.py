@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -94,8 +95,110 @@ def _sort_key(error: ValidationError) -> list[tuple[int, int, str]]:
     return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path]
 
 
+# -- fast path --------------------------------------------------------------------------------
+# jsonschema walks every sample through the generic validator: about 19 ms for the 235-sample
+# low-SpO2 fixture, the largest cost of a POST (docs/benchmarks.md, "API load"). A packet is
+# valid iff the schema without `samples.items` accepts it and every sample is valid against
+# the Sample definition, which is a flat object of numbers with bounds. That definition is
+# compiled below from the schema itself into a direct check; when the schema uses a keyword
+# the check does not know, there is no fast path. Any packet the fast path does not accept
+# goes through the full validator, so every error message is the validator's own.
+
+_SAMPLE_KEYWORDS = {"type", "additionalProperties", "required", "properties", "description", "title"}
+_SAMPLE_FIELD_KEYWORDS = {"type", "minimum", "maximum", "description", "title"}
+
+
+@dataclass(frozen=True)
+class _SampleField:
+    nullable: bool
+    minimum: float | None
+    maximum: float | None
+
+
+@dataclass(frozen=True)
+class _FastPlan:
+    outer: Any
+    required: frozenset[str]
+    fields: dict[str, _SampleField]
+
+
+def _resolve(schema: dict[str, Any], node: Any) -> Any:
+    ref = node.get("$ref") if isinstance(node, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and set(node) <= {"$ref", "description"}:
+        return schema.get("$defs", {}).get(ref.removeprefix("#/$defs/"))
+    return node
+
+
+@cache
+def _fast_plan() -> _FastPlan | None:
+    """The compiled sample check and the validator of everything else, or None."""
+    schema = packet_schema()
+    samples = schema.get("properties", {}).get("samples")
+    if not isinstance(samples, dict) or "items" not in samples or set(samples) - {
+        "type", "minItems", "maxItems", "items", "description"
+    }:
+        return None
+    sample = _resolve(schema, samples["items"])
+    if (not isinstance(sample, dict) or set(sample) - _SAMPLE_KEYWORDS or sample.get("type") != "object"
+            or sample.get("additionalProperties") is not False):
+        return None
+    fields: dict[str, _SampleField] = {}
+    for name, spec in sample.get("properties", {}).items():
+        if not isinstance(spec, dict) or set(spec) - _SAMPLE_FIELD_KEYWORDS:
+            return None
+        types = spec.get("type")
+        types = [types] if isinstance(types, str) else types
+        if not isinstance(types, list) or "number" not in types or set(types) - {"number", "null"}:
+            return None
+        bounds = [spec.get(k) for k in ("minimum", "maximum")]
+        if any(b is not None and (isinstance(b, bool) or not isinstance(b, int | float)) for b in bounds):
+            return None
+        fields[name] = _SampleField(nullable="null" in types, minimum=bounds[0], maximum=bounds[1])
+    required = sample.get("required", [])
+    if not isinstance(required, list) or not set(required) <= set(fields):
+        return None
+    outer = copy.deepcopy(schema)
+    del outer["properties"]["samples"]["items"]
+    return _FastPlan(outer=_Validator(outer, format_checker=FormatChecker(["date-time"])),
+                     required=frozenset(required), fields=fields)
+
+
+def _samples_valid(plan: _FastPlan, samples: Any) -> bool:
+    if type(samples) is not list:
+        return False
+    fields, required = plan.fields, plan.required
+    for sample in samples:
+        if type(sample) is not dict or not required <= sample.keys():
+            return False
+        for name, value in sample.items():
+            spec = fields.get(name)
+            if spec is None:
+                return False
+            if value is None:
+                if not spec.nullable:
+                    return False
+                continue
+            # JSON numbers: int or float (bool is neither here: type() is exact).
+            if type(value) is not int and type(value) is not float:
+                return False
+            if (spec.minimum is not None and value < spec.minimum) or (
+                    spec.maximum is not None and value > spec.maximum):
+                return False
+    return True
+
+
+def is_valid_fast(document: Any) -> bool:
+    """True only when ``document`` is valid; False means "ask the full validator"."""
+    plan = _fast_plan()
+    if plan is None or not isinstance(document, dict):
+        return False
+    return _samples_valid(plan, document.get("samples")) and plan.outer.is_valid(document)
+
+
 def validate_packet(document: Any) -> list[FieldError]:
     """Every schema violation of ``document``, in document order (at most MAX_ERRORS)."""
+    if is_valid_fast(document):
+        return []
     errors: list[FieldError] = []
     ordered = sorted(_validator().iter_errors(document), key=_sort_key)
     for error in ordered:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,7 +22,7 @@ from typing import Any
 import redis
 import redis.asyncio
 import redis.exceptions
-from sqlalchemy import Engine, create_engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, insert, select, text, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -85,6 +87,61 @@ def create_db_engine(settings: Settings) -> Engine:
     )
 
 
+class _DeferredMarks:
+    """Assessments announced to Redis whose ``announced`` flag is still false in PostgreSQL.
+
+    One background thread writes the flags in batches (one UPDATE for everything announced
+    meanwhile) instead of one transaction per packet. The flag only tells a resend whether it
+    must announce again, so a flag written late, or never (the process died, the database
+    was down), costs at most a repeated announcement: the cache write is compare-and-set on
+    the patient's revision and events are at-least-once. close() writes what is pending."""
+
+    MAX_PENDING = 10_000
+
+    def __init__(self, write: Callable[[list[str]], None], gather_s: float = 0.02) -> None:
+        self._write = write
+        self._gather_s = gather_s
+        self._pending: list[str] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="announced-marks", daemon=True)
+        self._thread.start()
+
+    def add(self, assessment_id: str) -> None:
+        with self._lock:
+            self._pending.append(assessment_id)
+        self._wake.set()
+
+    def _flush(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, []
+            self._wake.clear()
+        if not batch:
+            return
+        try:
+            self._write(batch)
+        except (sa_exc.SQLAlchemyError, OSError) as err:
+            log.warning("announced flags not written yet; retrying", extra={"count": len(batch), "error": _first_line(err)})
+            with self._lock:
+                self._pending[:0] = batch[-self.MAX_PENDING:]
+            time.sleep(0.5)
+
+    def _run(self) -> None:
+        while not self._closing:
+            self._wake.wait()
+            time.sleep(self._gather_s)
+            self._flush()
+
+    def close(self) -> None:
+        self._closing = True
+        self._wake.set()
+        self._thread.join(timeout=5)
+        with self._lock:
+            self._wake.clear()
+        self._flush()
+
+
 class PostgresRedisStorage(Storage):
     name = "postgres-redis"
 
@@ -96,92 +153,99 @@ class PostgresRedisStorage(Storage):
             settings.redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10
         )
         self._set_if_newer = self._redis.register_script(_SET_IF_NEWER)
+        self._marks = _DeferredMarks(self._mark_announced)
 
     # -- writes ---------------------------------------------------------------------------
 
     def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment]) -> Saved:
         with _guard():
-            existing = self._stored(packet.packet_id)
-            if existing is not None:
-                return self._resend(packet.packet_id, digest, existing)
-            assessment = assess()
             try:
-                assessment, previous_level, revision = self._insert(packet, digest, assessment)
-            except _AlreadyStored:
+                # A new packet costs one connection checkout and one transaction: look the id
+                # up, assess, insert (the lookup and the insert used to be two checkouts).
+                with self._engine.begin() as conn:
+                    stored = self._stored(packet.packet_id, conn)
+                    if stored is None:
+                        assessment, previous_level, revision = self._insert(conn, packet, digest, assess())
+            except _AlreadyStored:  # another request stored it first (this transaction rolled back)
                 stored = self._stored(packet.packet_id)
                 assert stored is not None
+            if stored is not None:
                 return self._resend(packet.packet_id, digest, stored)
-            self._announce(assessment, previous_level, revision)
+            self._announce(assessment, previous_level, revision, deferred_mark=True)
             return Saved(assessment, created=True)
 
-    def _insert(self, packet: SignalPacket, digest: str, assessment: Assessment) -> tuple[Assessment, Any, int]:
-        with self._engine.begin() as conn:
-            conn.execute(pg_insert(patients).values(patient_id=packet.patient_id).on_conflict_do_nothing())
-            row = conn.execute(
-                select(patients.c.revision, patients.c.latest_level)
-                .where(patients.c.patient_id == packet.patient_id)
-                .with_for_update()
-            ).one()
-            stored = conn.execute(
-                pg_insert(packets)
-                .values(
-                    packet_id=packet.packet_id,
-                    patient_id=packet.patient_id,
-                    device_id=packet.device_id,
-                    digest=digest,
-                    started_at=packet.started_at,
-                    body=packet.model_dump(mode="json", exclude_none=True),
-                )
-                .on_conflict_do_nothing()
-                .returning(packets.c.packet_id)
-            ).first()
-            if stored is None:
-                raise _AlreadyStored
-            # Under the patient's row lock, so assessed_at orders this patient's assessments.
-            assessment = assessment.model_copy(update={"assessed_at": datetime.now(UTC)})
-            conn.execute(
-                insert(assessments).values(
-                    assessment_id=assessment.assessment_id,
-                    packet_id=assessment.packet_id,
-                    patient_id=assessment.patient_id,
-                    score=assessment.score,
-                    level=assessment.level,
-                    assessed_at=assessment.assessed_at,
-                    document=assessment.model_dump(mode="json"),
-                    previous_level=row.latest_level,
-                )
+    def _insert(self, conn: Connection, packet: SignalPacket, digest: str,
+                assessment: Assessment) -> tuple[Assessment, Any, int]:
+        body = packet.model_dump(mode="json", exclude_none=True)  # before the lock: CPU only
+        conn.execute(pg_insert(patients).values(patient_id=packet.patient_id).on_conflict_do_nothing())
+        row = conn.execute(
+            select(patients.c.revision, patients.c.latest_level)
+            .where(patients.c.patient_id == packet.patient_id)
+            .with_for_update()
+        ).one()
+        stored = conn.execute(
+            pg_insert(packets)
+            .values(
+                packet_id=packet.packet_id,
+                patient_id=packet.patient_id,
+                device_id=packet.device_id,
+                digest=digest,
+                started_at=packet.started_at,
+                body=body,
             )
-            revision = row.revision + 1
-            demographics = {}
-            if packet.patient is not None:
-                demographics = {
-                    key: value
-                    for key, value in (("display_name", packet.patient.display_name), ("ward", packet.patient.ward))
-                    if value is not None
-                }
-            conn.execute(
-                update(patients)
-                .where(patients.c.patient_id == packet.patient_id)
-                .values(
-                    revision=revision,
-                    latest_assessment_id=assessment.assessment_id,
-                    latest_score=assessment.score,
-                    latest_level=assessment.level,
-                    latest_assessed_at=assessment.assessed_at,
-                    latest_packet_id=assessment.packet_id,
-                    updated_at=text("now()"),
-                    **demographics,
-                )
+            .on_conflict_do_nothing()
+            .returning(packets.c.packet_id)
+        ).first()
+        if stored is None:
+            raise _AlreadyStored
+        # Under the patient's row lock, so assessed_at orders this patient's assessments.
+        assessment = assessment.model_copy(update={"assessed_at": datetime.now(UTC)})
+        conn.execute(
+            insert(assessments).values(
+                assessment_id=assessment.assessment_id,
+                packet_id=assessment.packet_id,
+                patient_id=assessment.patient_id,
+                score=assessment.score,
+                level=assessment.level,
+                assessed_at=assessment.assessed_at,
+                document=assessment.model_dump(mode="json"),
+                previous_level=row.latest_level,
             )
+        )
+        revision = row.revision + 1
+        demographics = {}
+        if packet.patient is not None:
+            demographics = {
+                key: value
+                for key, value in (("display_name", packet.patient.display_name), ("ward", packet.patient.ward))
+                if value is not None
+            }
+        conn.execute(
+            update(patients)
+            .where(patients.c.patient_id == packet.patient_id)
+            .values(
+                revision=revision,
+                latest_assessment_id=assessment.assessment_id,
+                latest_score=assessment.score,
+                latest_level=assessment.level,
+                latest_assessed_at=assessment.assessed_at,
+                latest_packet_id=assessment.packet_id,
+                updated_at=text("now()"),
+                **demographics,
+            )
+        )
         return assessment, row.latest_level, revision
 
-    def _stored(self, packet_id: str) -> Any:
-        with self._engine.connect() as conn:
-            return conn.execute(
-                select(packets.c.digest, assessments.c.document, assessments.c.announced, assessments.c.previous_level)
-                .join(assessments, assessments.c.packet_id == packets.c.packet_id)
-                .where(packets.c.packet_id == packet_id)
-            ).first()
+    def _stored(self, packet_id: str, conn: Connection | None = None) -> Any:
+        query = (
+            select(packets.c.digest, assessments.c.document, assessments.c.announced, assessments.c.previous_level)
+            .join(assessments, assessments.c.packet_id == packets.c.packet_id)
+            .where(packets.c.packet_id == packet_id)
+        )
+        if conn is not None:
+            return conn.execute(query).first()
+        with self._engine.connect() as own:
+            return own.execute(query).first()
 
     def _resend(self, packet_id: str, digest: str, stored: Any) -> Saved:
         if stored.digest != digest:
@@ -197,19 +261,25 @@ class PostgresRedisStorage(Storage):
             if patient.latest_assessment_id == assessment.assessment_id:
                 self._announce(assessment, stored.previous_level, patient.revision)
             else:  # a newer assessment was announced since: this one is history only
-                self._mark_announced(assessment.assessment_id)
+                self._mark_announced([assessment.assessment_id])
         return Saved(assessment, created=False)
 
-    def _announce(self, assessment: Assessment, previous_level: Any, revision: int) -> None:
+    def _announce(self, assessment: Assessment, previous_level: Any, revision: int, deferred_mark: bool = False) -> None:
         key = CACHE_PREFIX + assessment.patient_id
-        self._set_if_newer(keys=[key], args=[revision, snapshot(assessment).model_dump_json()])
-        self._redis.publish(CHANNEL, risk_event(assessment, previous_level).model_dump_json())
-        self._mark_announced(assessment.assessment_id)
+        # The cache write and the event in one round trip to Redis.
+        pipe = self._redis.pipeline(transaction=False)
+        self._set_if_newer(keys=[key], args=[revision, snapshot(assessment).model_dump_json()], client=pipe)
+        pipe.publish(CHANNEL, risk_event(assessment, previous_level).model_dump_json())
+        pipe.execute()
+        if deferred_mark:
+            self._marks.add(assessment.assessment_id)
+        else:
+            self._mark_announced([assessment.assessment_id])
 
-    def _mark_announced(self, assessment_id: str) -> None:
+    def _mark_announced(self, assessment_ids: list[str]) -> None:
         with self._engine.begin() as conn:
             conn.execute(
-                update(assessments).where(assessments.c.assessment_id == assessment_id).values(announced=True)
+                update(assessments).where(assessments.c.assessment_id.in_(assessment_ids)).values(announced=True)
             )
 
     # -- reads ----------------------------------------------------------------------------
@@ -326,5 +396,6 @@ class PostgresRedisStorage(Storage):
                 pass
 
     def close(self) -> None:
+        self._marks.close()
         self._engine.dispose()
         self._redis.close()

@@ -1,0 +1,36 @@
+# API load benchmark (issue 18, "API load"; docs/benchmarks.md): the API from its image, built by
+# the LLB frontend for linux/amd64, on the host network bound to 127.0.0.1, PostgreSQL and Redis
+# from Debian's binaries on loopback (as the API's integration tier starts them), driven by
+# Debian's wrk (bench/api_load.lua) and checked against PostgreSQL (bench/api_load.py).
+API_LOAD_WRK_VERSION ?= 4.1.0-3+b2
+API_LOAD_IMAGE_TAG ?= 0.0.0-bench
+API_LOAD_IMAGE ?= $(IMAGE_PREFIX)/patient-risk-python-api:$(API_LOAD_IMAGE_TAG)
+API_LOAD_DURATION ?= 20
+API_LOAD_CONNECTIONS ?= 16
+API_LOAD_PATIENTS ?= 0
+API_LOAD_WORKERS ?=
+API_LOAD_OUT ?= $(REPO_ROOT)/artifacts/bench/api-load
+# Shared image tags are built one at a time by everyone (same lock as the other engineers' builds).
+API_LOAD_BUILD_LOCK := $(STATE_DIR)/run/image-build.lock
+API_LOAD_ENV = REPO_ROOT=$(REPO_ROOT) API_LOAD_IMAGE=$(API_LOAD_IMAGE) API_LOAD_DURATION=$(API_LOAD_DURATION) \
+  API_LOAD_CONNECTIONS=$(API_LOAD_CONNECTIONS) API_LOAD_PATIENTS=$(API_LOAD_PATIENTS) \
+  API_LOAD_WORKERS=$(API_LOAD_WORKERS) API_LOAD_OUT=$(API_LOAD_OUT)
+
+.PHONY: bench/api-load bench/api-load/tools bench/api-load/image bench/api-load/run
+
+bench/api-load/tools: api/system-deps ## Install Debian's wrk (pinned, API_LOAD_WRK_VERSION) for the API load benchmark
+	@if [ "$$(dpkg-query -W -f '$${Version}' wrk 2>/dev/null)" != "$(API_LOAD_WRK_VERSION)" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "bench/api-load: run as root or: sudo apt-get install -y wrk=$(API_LOAD_WRK_VERSION)" >&2; exit 1; fi; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk=$(API_LOAD_WRK_VERSION); fi
+
+bench/api-load/image: engine/up ## Build the API image for linux/amd64 through the LLB frontend (tag API_LOAD_IMAGE_TAG) and pull it into the local image store
+	@mkdir -p $(STATE_DIR)/run
+	flock $(API_LOAD_BUILD_LOCK) $(MAKE) --no-print-directory container/build/patient-risk-python-api \
+	  IMAGE_TAG=$(API_LOAD_IMAGE_TAG) IMAGE_PLATFORMS=linux/amd64
+	docker pull -q $(API_LOAD_IMAGE)
+
+bench/api-load/run: bench/api-load/tools api/venv ## Run the load benchmark against API_LOAD_IMAGE as it is (no build)
+	@cd $(REPO_ROOT) && $(API_LOAD_ENV) $(API_PY) bench/api_load.py
+
+bench/api-load: bench/api-load/image ## API load: the API image + PostgreSQL + Redis on loopback under wrk; packets/s, p50/p99, errors, CPU per packet, all accepted packets in PostgreSQL, resends answered as stored
+	@$(MAKE) --no-print-directory bench/api-load/run
