@@ -53,14 +53,14 @@ images/base-check:
 # Fail before any build when the push would carry loopback bases.
 container/push: images/base-check
 
-frontend/push: engine/up frontend/builder-base ## Push the frontend image (amd64+arm64, provenance) as <REGISTRY>/llb-frontend:<release tags>; digest → artifacts/release/llb-frontend.json
+frontend/push: engine/up frontend/builder-base frontend/sbom-scanner ## Push the frontend image (amd64+arm64, provenance, SBOM) as <REGISTRY>/llb-frontend:<release tags>; digest → artifacts/release/llb-frontend.json
 	@test -n "$(REGISTRY)" || { echo "frontend/push: set REGISTRY=<registry>/<prefix>" >&2; exit 2; }
 	@set -- $$($(RELEASE_TAGS)); test $$# -gt 0; repo="$(REGISTRY)/$(FRONTEND_REPOSITORY)"; \
 	  tags=""; for t in "$$@"; do tags="$$tags -t $$repo:$$t"; done; \
 	  revision=$$(git -C $(REPO_ROOT) rev-parse HEAD)$$(git -C $(REPO_ROOT) diff --quiet HEAD -- 2>/dev/null || echo -dirty); \
 	  mkdir -p "$(dir $(FRONTEND_RELEASE_RECORD))"; meta="$(FRONTEND_RELEASE_RECORD).metadata"; \
 	  echo "frontend/push: $$repo, tags $$*, platforms $(FRONTEND_PLATFORMS)"; \
-	  $(FRONTEND_BUILDX) --platform $(FRONTEND_PLATFORMS) $$tags --provenance=mode=max \
+	  $(FRONTEND_BUILDX) --platform $(FRONTEND_PLATFORMS) $$tags --provenance=mode=max $(FRONTEND_SBOM) \
 	    --output "$(FRONTEND_PUSH_OUTPUT)" --metadata-file "$$meta" . ; \
 	  $(FRONTEND_RELEASE_TOOL) record --repository "$$repo" --metadata "$$meta" --revision "$$revision" \
 	    $$(for t in "$$@"; do printf -- '--tag %s ' "$$t"; done) \
@@ -111,8 +111,9 @@ test/unit/frontend-release: ## Change → image table on scratch git repos, base
 	@cd $(REPO_ROOT) && cargo test -q --locked -p patient-risk-frontend --test affected_table
 	@cd $(REPO_ROOT)/tests/frontend-release && REPO_ROOT=$(REPO_ROOT) python3 -m unittest -q test_unit.py
 
-test/integration/frontend-release: engine/up bases frontend/build engine/test-venv ## frontend/push to a scratch registry, pinned spec built by plain buildx, remote push refusal
+test/integration/frontend-release: engine/up bases frontend/build engine/test-venv supply-chain/venv ## frontend/push (provenance + SBOM per platform) to a scratch registry, pinned spec built by plain buildx, remote push refusal
 	@cd $(REPO_ROOT) && cargo build -q --locked -p patient-risk-frontend
 	@cd $(REPO_ROOT)/tests/frontend-release && REPO_ROOT=$(REPO_ROOT) STATE_DIR=$(STATE_DIR) LOCAL_REGISTRY=$(LOCAL_REGISTRY) \
 	  HOST_CA_BUNDLE=$(HOST_CA_BUNDLE) FRONTEND_CLI=$(REPO_ROOT)/target/debug/patient-risk-frontend \
+	  PYSPDXTOOLS=$(SUPPLY_CHAIN_VENV)/bin/pyspdxtools NTIA_CHECKER=$(SUPPLY_CHAIN_VENV)/bin/sbomcheck \
 	  $(ENGINE_TEST_VENV)/bin/pytest -p no:cacheprovider -q -rs test_push.py

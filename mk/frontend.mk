@@ -10,19 +10,27 @@ FRONTEND_PLATFORMS ?= linux/amd64,linux/arm64
 # Builder image for Dockerfile.frontend (Debian trixie rustc 1.85 + arm64 std + cross gcc).
 FRONTEND_RUST_BUILDER ?= $(LOCAL_REGISTRY)/patient-risk/bases/rust-builder:local
 FRONTEND_PROGRESS ?= $(if $(CI),plain,auto)
-FRONTEND_CRATES := -p buildkit-gateway -p patient-risk-frontend -p patient-risk-llb -p app-spec
+FRONTEND_CRATES := -p buildkit-gateway -p patient-risk-frontend -p patient-risk-llb -p app-spec -p deps-record
 FRONTEND_LINTED := $(FRONTEND_CRATES) -p llb-graphs
 FRONTEND_BUILDX := cd $(REPO_ROOT) && docker buildx build -f Dockerfile.frontend --progress=$(FRONTEND_PROGRESS) \
   --build-arg RUST_BUILDER=$(FRONTEND_RUST_BUILDER) \
   --build-arg REVISION=$$(git -C $(REPO_ROOT) describe --always --dirty 2>/dev/null || echo unknown) \
   --secret id=host_ca_bundle,src=$(HOST_CA_BUNDLE)
+# The frontend image's SBOM generator (Dockerfile.frontend target sbom-scanner, docs/frontend-release.md):
+# built and pushed by frontend/sbom-scanner, then named by digest in every frontend build that pushes
+# (`--sbom=generator=<repo>@sha256:…`): BuildKit's default scanner image cannot be pulled here.
+FRONTEND_SCANNER_REPO ?= $(LOCAL_REGISTRY)/patient-risk/llb-frontend-sbom-scanner
+FRONTEND_SCANNER_RECORD ?= $(REPO_ROOT)/artifacts/frontend/sbom-scanner.metadata.json
+FRONTEND_SCANNER_REF = $$(python3 -c 'import json,sys; print(sys.argv[2] + "@" + json.load(open(sys.argv[1]))["containerimage.digest"])' \
+  "$(FRONTEND_SCANNER_RECORD)" "$(FRONTEND_SCANNER_REPO)")
+FRONTEND_SBOM = --sbom=generator=$(FRONTEND_SCANNER_REF)
 FRONTEND_TEST_ENV := REPO_ROOT=$(REPO_ROOT) LOCAL_REGISTRY=$(LOCAL_REGISTRY) FRONTEND_IMAGE=$(FRONTEND_IMAGE) \
   FRONTEND_REF=$(FRONTEND_REF) HOST_CA_BUNDLE=$(HOST_CA_BUNDLE)
 
 UNIT_TESTS += test/unit/frontend
 INTEGRATION_TESTS += test/integration/frontend
 
-.PHONY: frontend/build frontend/builder-base frontend/plan test/unit/frontend test/integration/frontend bench/frontend
+.PHONY: frontend/build frontend/sbom-scanner frontend/builder-base frontend/plan test/unit/frontend test/integration/frontend bench/frontend
 
 frontend/builder-base: engine/up
 	@$(MAKE) bases BASES=rust-builder
@@ -32,11 +40,18 @@ frontend/builder-base: engine/up
 # (concurrent loads otherwise fail with "image …:dev already exists").
 FRONTEND_BUILD_LOCK = $(STATE_DIR)/run/frontend-build.lock
 
-frontend/build: engine/up frontend/builder-base ## Build the frontend image (amd64+arm64), push it as FRONTEND_REF (…/llb-frontend:dev), load the native one as the syntax ref FRONTEND_IMAGE
+frontend/sbom-scanner: engine/up frontend/builder-base ## Build + push the frontend image's SBOM generator (amd64+arm64, entrypoint `sbom-scan`); digest → artifacts/frontend/sbom-scanner.metadata.json
+	@mkdir -p $(dir $(FRONTEND_BUILD_LOCK)) "$(dir $(FRONTEND_SCANNER_RECORD))"
+	@exec 9>$(FRONTEND_BUILD_LOCK); flock 9; \
+	  $(FRONTEND_BUILDX) --target sbom-scanner --platform $(FRONTEND_PLATFORMS) -t $(FRONTEND_SCANNER_REPO):dev --push \
+	    --metadata-file "$(FRONTEND_SCANNER_RECORD)" .
+	@echo "frontend/sbom-scanner: $(FRONTEND_SCANNER_REF)"
+
+frontend/build: engine/up frontend/builder-base frontend/sbom-scanner ## Build the frontend image (amd64+arm64, SBOM by frontend/sbom-scanner), push it as FRONTEND_REF (…/llb-frontend:dev), load the native one as the syntax ref FRONTEND_IMAGE
 	@mkdir -p $(dir $(FRONTEND_BUILD_LOCK))
 	@native=$$(docker version -f '{{.Server.Os}}/{{.Server.Arch}}'); \
 	  exec 9>$(FRONTEND_BUILD_LOCK); flock 9; \
-	  $(FRONTEND_BUILDX) --platform $(FRONTEND_PLATFORMS) -t $(FRONTEND_REF) --push . && \
+	  $(FRONTEND_BUILDX) --platform $(FRONTEND_PLATFORMS) -t $(FRONTEND_REF) $(FRONTEND_SBOM) --push . && \
 	  $(FRONTEND_BUILDX) --platform "$$native" -t $(FRONTEND_IMAGE) --load .
 	@docker image inspect $(FRONTEND_IMAGE) --format '$(FRONTEND_IMAGE): {{.Id}} {{.Os}}/{{.Architecture}} {{.Size}} bytes'
 

@@ -10,14 +10,16 @@
 //! - [`BuildRecord`]: files in a state the graph builds next to the image:
 //!   `cargo metadata` of the crate compiled into a wheel, the npm lock of
 //!   the bundled workspace and the `package.json` npm installed for each
-//!   bundled package (the lock records no author: the supplier comes from there).
+//!   bundled package (the lock records no author: the supplier comes from there),
+//!   the Conan graph of a C/C++ package a crate links.
 //!
 //! This module is plain data: the types above and nothing that builds a state.
 //! Every runtime image starts with its base and [`ImageContent::DpkgDatabase`]
 //! (`toolkit::runtime`); each app graph adds what it installs. The steps that
 //! write a record sit beside the step whose output they describe:
 //! `steps::manylinux_wheel::cargo_record` beside the wheel compile,
-//! `steps::node_bundle::npm_record` beside the bundle build.
+//! `steps::node_bundle::npm_record` beside the bundle build,
+//! `steps::conan_package::conan_record` beside the Conan install.
 
 use llb::{ImageRef, State};
 
@@ -63,6 +65,17 @@ pub enum BuildRecord {
         root: String,
         /// The workspace directory as the lock names it (`apps/patient-risk-web`).
         workspace: String,
+    },
+    /// The graph `conan install --format=json` resolved for a C/C++ package a crate's build
+    /// script links (the deployed state of `steps::conan_package`, the same state the compile
+    /// mounts), and that crate, which DEPENDS_ON the package in the SBOM.
+    Conan {
+        /// The deployed package state.
+        state: State,
+        /// Path of the graph JSON in `state`.
+        graph: String,
+        /// The crate that links it, as `cargo metadata` names it (`patient-signal-rust-core`).
+        linked_by: String,
     },
 }
 

@@ -1,6 +1,6 @@
 //! What each release graph tells the frontend to read for its SBOM: the
 //! runtime base and its dpkg database always, plus what the app installs
-//! (site-packages + the wheel's crates, the npm lock, the Go binary).
+//! (site-packages + the wheel's crates and its Conan package, the npm lock, the Go binary).
 
 mod common;
 
@@ -44,7 +44,7 @@ fn every_runtime_image_names_its_base_and_dpkg_database() {
 }
 
 #[test]
-fn the_api_reads_site_packages_and_cargo_metadata_for_the_target() {
+fn the_api_reads_site_packages_cargo_metadata_and_the_conan_graph_for_the_target() {
     for (p, triple) in [
         (Platform::linux_amd64(), "x86_64-unknown-linux-gnu"),
         (Platform::linux_arm64(), "aarch64-unknown-linux-gnu"),
@@ -57,10 +57,35 @@ fn the_api_reads_site_packages_and_cargo_metadata_for_the_target() {
             state,
             metadata,
             lock,
+        }, BuildRecord::Conan {
+            state: conan,
+            graph,
+            linked_by,
         }] = img.sbom.records.as_slice()
         else {
-            panic!("one cargo record: {:?}", img.sbom.records);
+            panic!("a cargo record and a conan record: {:?}", img.sbom.records);
         };
+        // patient-signal-dsp: the graph of the Conan install for the target's arch, the same
+        // state the wheel compile mounts, linked by the Rust signal core's build script.
+        assert_eq!(
+            (graph.as_str(), linked_by.as_str()),
+            ("/conan-graph.json", "patient-signal-rust-core")
+        );
+        let conan_text = dump(conan, &p);
+        let arch = if triple.starts_with("x86_64") { "x86_64" } else { "armv8" };
+        assert!(
+            conan_text.contains("conan install --requires=patient-signal-dsp/")
+                && conan_text.contains(&format!("linux-{arch} ")),
+            "{conan_text}"
+        );
+        let install = conan_text
+            .lines()
+            .find(|l| l.contains("conan install --requires="))
+            .unwrap();
+        assert!(
+            dump(&img.state, &p).contains(install),
+            "the image's wheel links the same install: {install}"
+        );
         assert_eq!(
             (metadata.as_str(), lock.as_str()),
             ("/cargo-metadata.json", "/Cargo.lock")

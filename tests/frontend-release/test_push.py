@@ -1,7 +1,8 @@
 """Integration tier of mk/frontend-release.mk, against the real engine and registries:
 
-- `make frontend/push` publishes the frontend (amd64 + arm64 + provenance) and records the
-  index digest the registry really holds;
+- `make frontend/push` publishes the frontend (amd64 + arm64 + provenance + SBOM) and records the
+  index digest the registry really holds; each platform's SBOM (our own generator image) lists
+  the binary's crates and passes the SPDX validator and the NTIA checker;
 - a spec pinned by `make frontend/pin` to that digest builds with a plain
   `docker buildx build -f apps/<app>/Dockerfile .` in a scratch copy, no make target, while no
   local image carries the spec's name: BuildKit pulls the frontend from the registry by digest;
@@ -78,10 +79,69 @@ def test_frontend_push_records_the_registry_digest(pushed):
                        if m.get("platform", {}).get("os") != "unknown")
     assert platforms == ["linux/amd64", "linux/arm64"]
     attestations = [m for m in index["manifests"] if m.get("annotations", {}).get("vnd.docker.reference.type") == "attestation-manifest"]
-    assert len(attestations) == 2, "a provenance attestation per platform"
+    assert len(attestations) == 2, "an attestation manifest (provenance + SBOM) per platform"
     out = run(["make", "-s", "-C", str(REPO), "frontend/ref",
                f"FRONTEND_RELEASE_RECORD={REPO}/../nonexistent"], check=False)
     assert out.returncode != 0
+
+
+def sbom_tool(var: str) -> str:
+    """A checker of the supply-chain venv (make passes its path); missing, the test fails."""
+    path = os.environ.get(var, "")
+    assert path and Path(path).exists(), f"{var}={path!r}: run `make test/integration/frontend-release` (installs the supply-chain venv)"
+    return path
+
+
+def test_frontend_image_has_an_sbom_per_platform(pushed, tmp_path):
+    """The pushed frontend carries, per platform, an SPDX SBOM made by our own generator image
+    (`make frontend/sbom-scanner`, pinned by digest in frontend/push): it lists the crates linked
+    into that platform's binary with version, supplier and crates.io purl, no proc-macro crate,
+    passes the SPDX validator and the NTIA minimum-elements checker (positive control: the same
+    document without one supplier is rejected), and the generator is named in the provenance."""
+    repo = f"{PREFIX}/llb-frontend"
+    out = run(["docker", "buildx", "imagetools", "inspect", f"{repo}@{pushed['digest']}", "--format", "{{json .SBOM}}"]).stdout
+    docs = {platform: v["SPDX"] for platform, v in json.loads(out).items()}
+    assert sorted(docs) == ["linux/amd64", "linux/arm64"], sorted(docs)
+    for platform, doc in sorted(docs.items()):
+        assert doc["spdxVersion"] == "SPDX-2.3"
+        assert any(c.startswith("Tool: patient-risk-frontend-") for c in doc["creationInfo"]["creators"]), doc["creationInfo"]
+        pkgs = {p["name"]: p for p in doc["packages"]}
+        image = next(p for p in doc["packages"] if p.get("primaryPackagePurpose") == "CONTAINER")
+        assert image["name"] == "llb-frontend", image
+        arch = platform.split("/")[1]
+        triple = {"amd64": "x86_64", "arm64": "aarch64"}[arch] + "-unknown-linux-gnu"
+        assert f"arch={arch}" in json.dumps(image) or platform in json.dumps(image), image
+        for name in ("tokio", "prost", "serde_json", "toml"):
+            p = pkgs.get(name)
+            assert p, f"{platform}: {name} missing ({len(pkgs)} packages)"
+            purls = [r["referenceLocator"] for r in p.get("externalRefs", []) if r["referenceType"] == "purl"]
+            assert purls == [f"pkg:cargo/{name}@{p['versionInfo']}"], (platform, name, purls)
+            assert p["supplier"].startswith(("Person: ", "Organization: ")), (platform, name, p["supplier"])
+        for name in ("serde_derive", "thiserror-impl", "pyo3"):
+            assert name not in pkgs, f"{platform}: {name} is not linked into the frontend"
+        own = pkgs["patient-risk-frontend"]
+        assert own["supplier"] == "Organization: github.com/tirosh-chain", own
+        assert triple in json.dumps(doc), f"{platform}: the document does not say which target it read"
+        for p in doc["packages"]:
+            assert p.get("versionInfo"), (platform, p["name"])
+            assert p["supplier"] != "NOASSERTION", (platform, p["name"])
+        path = tmp_path / f"{arch}.spdx.json"
+        path.write_text(json.dumps(doc))
+        said = run([sbom_tool("PYSPDXTOOLS"), "-i", str(path)], check=False)
+        assert said.returncode == 0 and "ERROR" not in said.stdout + said.stderr, said.stdout + said.stderr
+        report = run([sbom_tool("NTIA_CHECKER"), "--comply", "ntia", "--output", "json", str(path)], check=False)
+        assert report.returncode == 0 and json.loads(report.stdout)["isConformant"] is True, report.stdout
+        broken = json.loads(json.dumps(doc))
+        broken["packages"][1]["supplier"] = "NOASSERTION"
+        bad = tmp_path / f"{arch}-bad.spdx.json"
+        bad.write_text(json.dumps(broken))
+        assert run([sbom_tool("NTIA_CHECKER"), "--comply", "ntia", str(bad)], check=False).returncode != 0
+    prov = json.loads(run(["docker", "buildx", "imagetools", "inspect", f"{repo}@{pushed['digest']}",
+                           "--format", "{{json .Provenance}}"]).stdout)
+    for platform, v in prov.items():
+        materials = [m.get("uri", "") for m in v["SLSA"].get("materials", [])]
+        assert any("/llb-frontend-sbom-scanner?digest=sha256:" in m for m in materials), \
+            f"{platform}: the SBOM generator is not a material of the provenance: {materials}"
 
 
 def test_pinned_spec_builds_with_plain_buildx(scratch, pushed):

@@ -21,11 +21,12 @@ NTIA_CHECKER = os.environ.get("NTIA_CHECKER", str(Path(sys.executable).with_name
 # The repository's own packages: their supplier is the owner of the repository they declare.
 OWN_SUPPLIER = "Organization: github.com/tirosh-chain"
 # (app, package name, supplier) the real metadata gives: dpkg Maintainer, METADATA Author-email,
-# Cargo authors, package.json author / repository owner, Go module path owner.
+# Cargo authors, the Conan recipe's author, package.json author / repository owner, Go module path owner.
 EXPECTED = [
     ("patient-risk-python-api", "libc6", "Organization: GNU Libc Maintainers (debian-glibc@lists.debian.org)"),
     ("patient-risk-python-api", "fastapi", "Person: Sebastián Ramírez (tiangolo@gmail.com)"),
     ("patient-risk-python-api", "pyo3", "Organization: PyO3 Project and Contributors"),
+    ("patient-risk-python-api", "patient-signal-dsp", "Organization: patient-risk maintainers"),
     ("patient-risk-python-api", "patient-risk-api", OWN_SUPPLIER),
     ("patient-risk-python-api", "patient-signal", OWN_SUPPLIER),
     ("patient-risk-python-api", "patient-signal-rust-core", OWN_SUPPLIER),

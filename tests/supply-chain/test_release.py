@@ -18,6 +18,7 @@ pytestmark = pytest.mark.engine
 MUST_NAME = {
     "patient-risk-python-api": [
         ("pyo3", "pkg:cargo/pyo3@"),
+        ("patient-signal-dsp", "pkg:conan/patient-signal-dsp@0.1.0?"),
         ("fastapi", "pkg:pypi/fastapi@"),
         ("pydantic", "pkg:pypi/pydantic@"),
         ("patient-signal", "pkg:pypi/patient-signal@"),
@@ -118,6 +119,29 @@ def test_sbom_names_what_is_in_the_image(sboms, app):
                         if p["name"].startswith((".", "/")) or p.get("versionInfo") == "(devel)"
                         or any("(devel)" in u or "%28devel%29" in u for u in purls(p))]
         assert not placeholders, f"{app} {platform}: {placeholders}"
+
+
+def test_the_conan_package_is_linked_by_the_rust_core(sboms):
+    """patient-signal-dsp (Conan, linked into the Rust signal core) is in the API's SBOM per
+    platform: version, the recipe's author as supplier, license, a pkg:conan purl with the
+    recipe and package revisions the build resolved, the Conan arch of that platform, and
+    patient-signal-rust-core DEPENDS_ON it."""
+    for platform in PLATFORMS:
+        doc = sboms[("patient-risk-python-api", platform)]
+        by_id = {p["SPDXID"]: p for p in doc["packages"]}
+        [dsp] = [p for p in doc["packages"] if p["name"] == "patient-signal-dsp"]
+        assert dsp["versionInfo"] == "0.1.0"
+        assert dsp["supplier"] == "Organization: patient-risk maintainers", dsp
+        assert dsp["licenseDeclared"] == "Apache-2.0"
+        [purl] = purls(dsp)
+        assert "prev=" in purl and "rrev=" in purl, purl
+        conan_arch = {"linux/amd64": "x86_64", "linux/arm64": "armv8"}[platform]
+        assert f"arch={conan_arch}" in dsp.get("comment", ""), dsp
+        users = [by_id[r["spdxElementId"]]["name"] for r in doc["relationships"]
+                 if r["relationshipType"] == "DEPENDS_ON" and r["relatedSpdxElement"] == dsp["SPDXID"]]
+        assert users == ["patient-signal-rust-core"], users
+        assert any(r["relationshipType"] == "CONTAINS" and r["spdxElementId"] == "SPDXRef-image"
+                   and r["relatedSpdxElement"] == dsp["SPDXID"] for r in doc["relationships"])
 
 
 def test_licenses_are_declared_where_the_ecosystem_records_them(sboms):

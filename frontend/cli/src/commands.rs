@@ -58,6 +58,12 @@ BUILDKIT_SYNTAX. By hand:
       List the apps whose images the change BASE...HEAD touches (one per line),
       from the context slices every target's graph reads; --json adds the
       changed paths, the reason per app, `all` and `demo_smoke`.
+  patient-risk-frontend sbom-scan [--image-name NAME]
+      SBOM generator (BuildKit `--sbom=generator=IMAGE`): SPDX 2.3 in-toto statement of
+      the crates recorded in the binaries under $BUILDKIT_SCAN_SOURCE, written to
+      $BUILDKIT_SCAN_DESTINATION.
+  patient-risk-frontend deps-record
+      Print the dependency record embedded in this binary (empty in a dev build).
 ";
 
 #[derive(Debug)]

@@ -5,6 +5,8 @@
 //!   LLBBridge over stdin/stdout ([`gateway_mode`]). Nothing else may write
 //!   to stdout then.
 //! - `plan`, `targets`, `lint`, `affected`: daemon-free commands ([`commands`], [`affected`]).
+//! - `sbom-scan`: BuildKit's SBOM generator protocol for the frontend's own image ([`sbom_scan`]);
+//!   `deps-record` prints the dependency record this binary carries (crate `deps-record`).
 //!
 //! The binary only wires the crates together: `app-spec` parses specs,
 //! `llb-graphs` builds graphs with `llb`, `buildkit-gateway` talks to BuildKit.
@@ -14,6 +16,7 @@ mod commands;
 mod gateway_mode;
 mod replies;
 mod sbom;
+mod sbom_scan;
 mod spec_source;
 
 use std::io::Write as _;
@@ -47,6 +50,12 @@ fn main() {
             Ok((text, found)) => print_and_exit(Ok(text), Some(found)),
             Err(e) => print_and_exit(Err(e), None),
         },
+        Some("sbom-scan") => print_and_exit(sbom_scan::run(rest), None),
+        Some("deps-record") => {
+            // This binary's own embedded dependency record (empty in a development build).
+            let record = String::from_utf8_lossy(deps_record::record()).into_owned();
+            print_and_exit(Ok(if record.is_empty() { record } else { record + "\n" }), None)
+        }
         Some("-h" | "--help" | "help") => print_and_exit(Ok(commands::USAGE.to_string()), None),
         Some("--version" | "version") => {
             print_and_exit(Ok(format!("patient-risk-frontend {}\n", env!("CARGO_PKG_VERSION"))), None)

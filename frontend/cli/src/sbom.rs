@@ -23,7 +23,7 @@ use buildkit_gateway::{
 use image_sbom::dpkg::{DpkgDatabase, OsRelease};
 use image_sbom::golang::BuildInfoReader;
 use image_sbom::python::DistInfo;
-use image_sbom::{BaseImage, DocumentInfo, ImageSbom, ImageSubject, Parent, SourceError, SBOM_PATH};
+use image_sbom::{BaseImage, DocumentInfo, Ecosystem, ImageSbom, ImageSubject, Parent, SourceError, SBOM_PATH};
 use llb::{FileOps, MarshalOpts, Mkfile, State};
 use llb_graphs::{BuildRecord, ImageContent, SbomInputs};
 use serde_json::Value;
@@ -142,6 +142,16 @@ async fn platform_attestation(
     }
     for record in &image.sbom.records {
         read_record(client, ctx, image, record, &mut sbom).await?;
+    }
+    let unresolved = sbom.unresolved_links();
+    if !unresolved.is_empty() {
+        return Err(sbom_error(
+            p,
+            format!(
+                "a graph's SBOM record names a linking crate no other record lists ({}); fix the `linked_by` of its ConanLink in llb-graphs",
+                unresolved.join(", ")
+            ),
+        ));
     }
     let created = ctx.source_date_epoch.unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -287,7 +297,7 @@ async fn read_record(
 ) -> Result<(), FrontendError> {
     let p = &image.platform;
     let state = match record {
-        BuildRecord::Cargo { state, .. } | BuildRecord::NpmLock { state, .. } => state,
+        BuildRecord::Cargo { state, .. } | BuildRecord::NpmLock { state, .. } | BuildRecord::Conan { state, .. } => state,
     };
     let platform = llb::Platform::from_pb(&p.to_pb()).map_err(|e| sbom_error(p, e))?;
     let def = state
@@ -324,6 +334,14 @@ async fn read_record(
             let set =
                 image_sbom::npm::production_packages("package-lock.json", &text, workspace, &manifests, Parent::Image)
                     .map_err(|e| source_error(p, e))?;
+            sbom.add(set);
+        }
+        BuildRecord::Conan { graph, linked_by, .. } => {
+            let text = read_text(client, p, &r, graph).await?;
+            let set = image_sbom::conan::packages(graph, &text, Parent::Image).map_err(|e| source_error(p, e))?;
+            for c in &set.components {
+                sbom.link((Ecosystem::Cargo, linked_by), (Ecosystem::Conan, &c.name));
+            }
             sbom.add(set);
         }
     }

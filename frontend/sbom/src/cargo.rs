@@ -135,23 +135,20 @@ fn lock_checksums(file: &str, text: &str) -> Result<BTreeMap<(String, String), S
         .collect())
 }
 
-/// The crates linked into `root` (a package name of the workspace; `None`:
-/// the package `cargo metadata --manifest-path <crate>/Cargo.toml` was run for).
-///
-/// `metadata` is `cargo metadata --format-version 1 --filter-platform <triple>`
-/// output (`metadata_file` names it in errors); `lock` is the Cargo.lock
-/// the build used, for checksums.
-pub fn linked_crates(
-    metadata_file: &str,
-    metadata: &str,
-    lock: Option<(&str, &str)>,
-    root: Option<&str>,
-    parent: Parent,
-) -> Result<ComponentSet, SourceError> {
+/// What [`walk`] found: the root package, every linked package id, the DEPENDS_ON edges.
+struct Linked<'m> {
+    root: &'m Package,
+    ids: BTreeSet<&'m str>,
+    edges: Vec<(&'m str, &'m str)>,
+    packages: BTreeMap<&'m str, &'m Package>,
+}
+
+/// From the root crate, normal edges only, never into a proc-macro crate.
+fn walk<'m>(metadata_file: &str, md: &'m Metadata, root: Option<&str>) -> Result<Linked<'m>, SourceError> {
     let err = |m: String| SourceError::new(metadata_file, m);
-    let md: Metadata = serde_json::from_str(metadata).map_err(|e| err(format!("not `cargo metadata` JSON: {e}")))?;
     let resolve = md
         .resolve
+        .as_ref()
         .ok_or_else(|| err("no `resolve` graph (was it run with --no-deps?)".to_string()))?;
     let packages: BTreeMap<&str, &Package> = md.packages.iter().map(|p| (p.id.as_str(), p)).collect();
     let nodes: BTreeMap<&str, &Node> = resolve.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
@@ -178,13 +175,7 @@ pub fn linked_crates(
                 .ok_or_else(|| err(format!("root `{id}` is missing from `packages`")))?
         }
     };
-    let checksums = match lock {
-        Some((file, text)) => lock_checksums(file, text)?,
-        None => BTreeMap::new(),
-    };
     let is_proc_macro = |p: &Package| p.targets.iter().any(|t| t.kind.iter().any(|k| k == "proc-macro"));
-
-    // Normal edges only, never into a proc-macro crate.
     let mut linked: BTreeSet<&str> = BTreeSet::new();
     let mut edges: Vec<(&str, &str)> = Vec::new();
     let mut stack = vec![root_pkg.id.as_str()];
@@ -206,6 +197,187 @@ pub fn linked_crates(
             }
         }
     }
+    Ok(Linked {
+        root: root_pkg,
+        ids: linked,
+        edges,
+        packages,
+    })
+}
+
+/// The name of the ELF section a binary built by `Dockerfile.frontend` carries its dependency
+/// record in ([`embedded_record`]; the idea of `cargo auditable`, in this crate's own format).
+pub const RECORD_SECTION: &str = ".patient-risk.cargo-deps";
+/// The `format` of an embedded dependency record.
+pub const RECORD_FORMAT: &str = "patient-risk-cargo-deps/1";
+
+/// The package keys of `cargo metadata` an embedded record keeps.
+const RECORD_KEYS: &[&str] = &[
+    "authors", "description", "homepage", "id", "license", "license_file", "manifest_path", "name",
+    "repository", "source", "version",
+];
+
+/// A compact dependency record of the crates linked into `root` for `target` (a target
+/// triple), to be embedded into the binary at build time: `cargo metadata` cut down to the
+/// linked packages and their normal edges, plus the Cargo.lock entries (checksums) of the
+/// crates.io ones. Deterministic (keys and packages sorted); [`crates_from_record`] reads it.
+pub fn embedded_record(
+    metadata_file: &str,
+    metadata: &str,
+    lock: Option<(&str, &str)>,
+    root: &str,
+    target: &str,
+) -> Result<String, SourceError> {
+    let err = |m: String| SourceError::new(metadata_file, m);
+    let md: Metadata = serde_json::from_str(metadata).map_err(|e| err(format!("not `cargo metadata` JSON: {e}")))?;
+    let raw: serde_json::Value =
+        serde_json::from_str(metadata).map_err(|e| err(format!("not `cargo metadata` JSON: {e}")))?;
+    let linked = walk(metadata_file, &md, Some(root))?;
+    let mut packages = Vec::new();
+    for p in raw["packages"].as_array().into_iter().flatten() {
+        let Some(id) = p["id"].as_str() else { continue };
+        if !linked.ids.contains(id) {
+            continue;
+        }
+        let mut kept = serde_json::Map::new();
+        for key in RECORD_KEYS {
+            if let Some(v) = p.get(*key).filter(|v| !v.is_null()) {
+                kept.insert((*key).to_string(), v.clone());
+            }
+        }
+        let kinds: BTreeSet<&str> = p["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|t| t["kind"].as_array().into_iter().flatten().filter_map(|k| k.as_str()))
+            .collect();
+        kept.insert("targets".into(), serde_json::json!([{ "kind": kinds }]));
+        packages.push((id.to_string(), serde_json::Value::Object(kept)));
+    }
+    packages.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut deps: BTreeMap<&str, BTreeSet<&str>> = linked.ids.iter().map(|id| (*id, BTreeSet::new())).collect();
+    for (a, b) in &linked.edges {
+        deps.entry(a).or_default().insert(b);
+    }
+    let nodes: Vec<serde_json::Value> = deps
+        .iter()
+        .map(|(id, ds)| {
+            let ds: Vec<serde_json::Value> = ds
+                .iter()
+                .map(|d| serde_json::json!({"pkg": d, "dep_kinds": [{"kind": null}]}))
+                .collect();
+            serde_json::json!({"id": id, "deps": ds})
+        })
+        .collect();
+    let mut lock_text = String::from("version = 4\n");
+    if let Some((file, text)) = lock {
+        let sums = lock_checksums(file, text)?;
+        for id in &linked.ids {
+            let p = linked.packages[id];
+            if p.source.as_deref() != Some(CRATES_IO) {
+                continue;
+            }
+            if let Some(sum) = sums.get(&(p.name.clone(), p.version.clone())) {
+                let q = |s: &str| serde_json::Value::from(s).to_string();
+                lock_text.push_str(&format!(
+                    "\n[[package]]\nname = {}\nversion = {}\nsource = {}\nchecksum = {}\n",
+                    q(&p.name),
+                    q(&p.version),
+                    q(CRATES_IO),
+                    q(sum)
+                ));
+            }
+        }
+    }
+    let record = serde_json::json!({
+        "format": RECORD_FORMAT,
+        "target": target,
+        "root": root,
+        "metadata": {
+            "packages": packages.into_iter().map(|(_, p)| p).collect::<Vec<_>>(),
+            "resolve": {"root": linked.root.id, "nodes": nodes},
+        },
+        "lock": lock_text,
+    });
+    Ok(record.to_string())
+}
+
+/// What an embedded record says about the binary itself (its root crate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedBinary {
+    /// The target triple it was compiled for.
+    pub target: String,
+    /// The root crate's name.
+    pub name: String,
+    /// The root crate's version.
+    pub version: String,
+    /// The root crate's description.
+    pub description: String,
+    /// The root crate's license expression.
+    pub license: String,
+    /// The root crate's repository.
+    pub repository: String,
+}
+
+/// The linked crates of an [`embedded_record`] (`file` names the binary in errors).
+pub fn crates_from_record(file: &str, record: &[u8], parent: Parent) -> Result<(RecordedBinary, ComponentSet), SourceError> {
+    let err = |m: String| SourceError::new(file, m);
+    let v: serde_json::Value = serde_json::from_slice(record)
+        .map_err(|e| err(format!("section {RECORD_SECTION} is not a JSON dependency record: {e}")))?;
+    if v["format"].as_str() != Some(RECORD_FORMAT) {
+        return Err(err(format!(
+            "section {RECORD_SECTION} has format {}, this reader knows {RECORD_FORMAT}",
+            v["format"]
+        )));
+    }
+    let s = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_string();
+    let metadata = v["metadata"].to_string();
+    let lock = s(&v["lock"]);
+    let mut set = linked_crates(file, &metadata, Some((file, &lock)), None, parent)?;
+    set.source = format!("{file} (embedded dependency record, {})", s(&v["target"]));
+    let root_id = s(&v["metadata"]["resolve"]["root"]);
+    let root = v["metadata"]["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["id"].as_str() == Some(root_id.as_str()))
+        .ok_or_else(|| err(format!("the dependency record has no root package `{root_id}`")))?;
+    let binary = RecordedBinary {
+        target: s(&v["target"]),
+        name: s(&root["name"]),
+        version: s(&root["version"]),
+        description: s(&root["description"]),
+        license: s(&root["license"]),
+        repository: s(&root["repository"]),
+    };
+    Ok((binary, set))
+}
+
+/// The embedded dependency record of an ELF binary (`None`: the binary carries none).
+pub fn record_in_elf<'a>(file: &str, bytes: &'a [u8]) -> Result<Option<&'a [u8]>, SourceError> {
+    crate::golang::elf_section(bytes, RECORD_SECTION).map_err(|e| SourceError::new(file, e))
+}
+
+/// The crates linked into `root` (a package name of the workspace; `None`:
+/// the package `cargo metadata --manifest-path <crate>/Cargo.toml` was run for).
+///
+/// `metadata` is `cargo metadata --format-version 1 --filter-platform <triple>`
+/// output (`metadata_file` names it in errors); `lock` is the Cargo.lock
+/// the build used, for checksums.
+pub fn linked_crates(
+    metadata_file: &str,
+    metadata: &str,
+    lock: Option<(&str, &str)>,
+    root: Option<&str>,
+    parent: Parent,
+) -> Result<ComponentSet, SourceError> {
+    let err = |m: String| SourceError::new(metadata_file, m);
+    let md: Metadata = serde_json::from_str(metadata).map_err(|e| err(format!("not `cargo metadata` JSON: {e}")))?;
+    let checksums = match lock {
+        Some((file, text)) => lock_checksums(file, text)?,
+        None => BTreeMap::new(),
+    };
+    let Linked { root: root_pkg, ids: linked, edges, packages } = walk(metadata_file, &md, root)?;
 
     let mut set = ComponentSet::new(metadata_file, parent);
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();

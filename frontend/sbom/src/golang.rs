@@ -328,6 +328,38 @@ impl Elf {
     }
 }
 
+/// The bytes of the ELF section named `name` in a whole ELF file (`None`: no such section).
+pub(crate) fn elf_section<'a>(file: &'a [u8], name: &str) -> Result<Option<&'a [u8]>, String> {
+    let elf = Elf::parse(file)?;
+    let start = usize::try_from(elf.shoff).map_err(|_| "section table offset out of range".to_string())?;
+    let len = usize::try_from(elf.shnum * elf.shentsize).map_err(|_| "section table too large".to_string())?;
+    let table = file
+        .get(start..start.saturating_add(len))
+        .ok_or_else(|| "the section table runs past the end of the file".to_string())?;
+    let sections: Vec<Section> = (0..elf.shnum).filter_map(|i| elf.section(table, i)).collect();
+    let range = |s: &Section| -> Option<&'a [u8]> {
+        let at = usize::try_from(s.offset).ok()?;
+        file.get(at..at.checked_add(usize::try_from(s.size).ok()?)?)
+    };
+    let names = usize::try_from(elf.shstrndx)
+        .ok()
+        .and_then(|i| sections.get(i))
+        .and_then(range)
+        .ok_or_else(|| "the ELF section-name table is missing".to_string())?;
+    for s in &sections {
+        let Some(rest) = usize::try_from(s.name).ok().and_then(|at| names.get(at..)) else {
+            continue;
+        };
+        let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+        if &rest[..end] == name.as_bytes() {
+            return range(s)
+                .map(Some)
+                .ok_or_else(|| format!("section {name} runs past the end of the file"));
+        }
+    }
+    Ok(None)
+}
+
 #[derive(Debug)]
 enum Stage {
     Header,

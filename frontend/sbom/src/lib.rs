@@ -10,8 +10,10 @@
 //!   (+ `/etc/os-release` for the purl `distro`).
 //! - [`python`]: Python distributions from installed `*.dist-info/METADATA`.
 //! - [`cargo`]: Rust crates linked into a binary, from `cargo metadata
-//!   --filter-platform` and `Cargo.lock`.
+//!   --filter-platform` and `Cargo.lock`; also the dependency record a binary
+//!   carries in an ELF section (`embedded_record`, read by `sbom-scan`).
 //! - [`npm`]: a workspace's production packages from `package-lock.json`.
+//! - [`conan`]: C/C++ packages from a Conan 2 graph JSON (`conan install --format=json`).
 //! - [`golang`]: Go modules from a binary's embedded build info (sans-IO ELF
 //!   reader) or `go version -m` text.
 //! - [`spdx`]: [`ImageSbom`] → the SPDX document (image, base image,
@@ -24,6 +26,7 @@
 //! for a given input and `created` time, so reproducible builds stay so.
 
 pub mod cargo;
+pub mod conan;
 pub mod dpkg;
 pub mod golang;
 pub mod license;

@@ -17,6 +17,8 @@ pub enum Ecosystem {
     Npm,
     /// A Go module (or the Go standard library).
     Golang,
+    /// A C/C++ package from Conan.
+    Conan,
 }
 
 impl Ecosystem {
@@ -28,6 +30,7 @@ impl Ecosystem {
             Ecosystem::Cargo => "cargo",
             Ecosystem::Npm => "npm",
             Ecosystem::Golang => "golang",
+            Ecosystem::Conan => "conan",
         }
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::license::License;
-use crate::model::{Component, ComponentSet, Parent, Purpose};
+use crate::model::{Component, ComponentSet, Ecosystem, Parent, Purpose};
 use crate::purl::Purl;
 use crate::supplier;
 
@@ -83,6 +83,7 @@ pub struct ImageSbom {
     subject: ImageSubject,
     base: Option<BaseImage>,
     sets: Vec<ComponentSet>,
+    links: Vec<((Ecosystem, String), (Ecosystem, String))>,
 }
 
 const IMAGE_ID: &str = "SPDXRef-image";
@@ -95,7 +96,30 @@ impl ImageSbom {
             subject,
             base: None,
             sets: Vec::new(),
+            links: Vec::new(),
         }
+    }
+
+    /// A DEPENDS_ON edge between components of different sets (e.g. the Rust crate whose build
+    /// script links a Conan package), by ecosystem and name. [`Self::unresolved_links`] names
+    /// the edges whose ends are not (yet) in the document.
+    pub fn link(&mut self, from: (Ecosystem, &str), to: (Ecosystem, &str)) {
+        self.links
+            .push(((from.0, from.1.to_string()), (to.0, to.1.to_string())));
+    }
+
+    /// The [`Self::link`] edges one of whose ends no set has, as `from -> to`.
+    pub fn unresolved_links(&self) -> Vec<String> {
+        let has = |(e, n): &(Ecosystem, String)| {
+            self.sets
+                .iter()
+                .any(|s| s.components.iter().any(|c| c.ecosystem == *e && c.name == *n))
+        };
+        self.links
+            .iter()
+            .filter(|(a, b)| !has(a) || !has(b))
+            .map(|(a, b)| format!("{} {} -> {} {}", a.0.as_str(), a.1, b.0.as_str(), b.1))
+            .collect()
     }
 
     /// Records the runtime base image.
@@ -125,6 +149,7 @@ impl ImageSbom {
             rels.insert((IMAGE_ID.into(), "CONTAINS", BASE_ID.into()));
         }
         let mut ids = Ids::default();
+        let mut by_name: BTreeMap<(Ecosystem, &str), String> = BTreeMap::new();
         for set in &self.sets {
             let parent = match (set.parent, &self.base) {
                 (Parent::BaseImage, Some(_)) => BASE_ID,
@@ -132,6 +157,9 @@ impl ImageSbom {
             };
             let set_ids: Vec<String> = set.components.iter().map(|c| ids.id_for(c)).collect();
             for (c, id) in set.components.iter().zip(&set_ids) {
+                by_name
+                    .entry((c.ecosystem, c.name.as_str()))
+                    .or_insert_with(|| id.clone());
                 packages
                     .entry(id.clone())
                     .or_insert_with(|| component_package(c, id, &set.source, &own_supplier));
@@ -139,6 +167,14 @@ impl ImageSbom {
             }
             for (a, b) in &set.depends_on {
                 rels.insert((set_ids[*a].clone(), "DEPENDS_ON", set_ids[*b].clone()));
+            }
+        }
+        for (a, b) in &self.links {
+            if let (Some(a), Some(b)) = (
+                by_name.get(&(a.0, a.1.as_str())),
+                by_name.get(&(b.0, b.1.as_str())),
+            ) {
+                rels.insert((a.clone(), "DEPENDS_ON", b.clone()));
             }
         }
         let relationships: Vec<Value> = rels
@@ -377,7 +413,6 @@ pub fn rfc3339(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Ecosystem;
 
     fn subject() -> ImageSubject {
         ImageSubject {
@@ -522,5 +557,29 @@ mod tests {
         anonymous.supplier.clear();
         assert_eq!(anonymous.supplier(), "Organization: github.com/o");
         assert!(is_loopback("localhost:5000/x") && is_loopback("[::1]:5000/x") && !is_loopback("ghcr.io/o/x"));
+    }
+    /// A cross-set link (the Rust crate whose build script links a Conan package) becomes a
+    /// DEPENDS_ON relationship; a link to a component no set has is reported, not invented.
+    #[test]
+    fn links_between_sets() {
+        let mut sbom = ImageSbom::new(subject());
+        let mut crates = ComponentSet::new("cargo-metadata.json", Parent::Image);
+        crates.components.push(Component::new(Ecosystem::Cargo, "core", "0.1.0"));
+        let mut conan = ComponentSet::new("/conan-graph.json", Parent::Image);
+        conan.components.push(Component::new(Ecosystem::Conan, "dsp", "0.1.0"));
+        sbom.add(crates);
+        sbom.add(conan);
+        sbom.link((Ecosystem::Cargo, "core"), (Ecosystem::Conan, "dsp"));
+        assert!(sbom.unresolved_links().is_empty());
+        let doc = sbom.document(&info());
+        let id = |name: &str| {
+            doc["packages"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["SPDXID"].clone()
+        };
+        let (core, dsp) = (id("core"), id("dsp"));
+        assert!(doc["relationships"].as_array().unwrap().iter().any(|r| r["spdxElementId"] == core
+            && r["relationshipType"] == "DEPENDS_ON"
+            && r["relatedSpdxElement"] == dsp));
+        sbom.link((Ecosystem::Cargo, "missing"), (Ecosystem::Conan, "dsp"));
+        assert_eq!(sbom.unresolved_links(), ["cargo missing -> conan dsp"]);
     }
 }

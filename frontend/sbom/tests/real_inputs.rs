@@ -406,6 +406,7 @@ fn a_whole_document_passes_the_spdx_validator_and_the_ntia_checker() {
     sbom.add(site_packages());
     sbom.add(cargo_set("aarch64-unknown-linux-gnu"));
     sbom.add(npm_set());
+    sbom.add(conan_set());
     let (bin, _dir) = go_binary("arm64");
     sbom.add(read_buildinfo(&bin).components("/usr/local/bin/op", Parent::Image, "0.1.0"));
     let info = DocumentInfo {
@@ -455,4 +456,92 @@ fn a_whole_document_passes_the_spdx_validator_and_the_ntia_checker() {
     std::fs::write(&bad, serde_json::to_vec_pretty(&broken).unwrap()).unwrap();
     let (ok, said) = run_tool(Command::new(&checker).args(["--comply", "ntia"]).arg(&bad));
     assert!(!ok, "sbomcheck accepted a component without a supplier:\n{said}");
+}
+
+/// The frontend binary's embedded dependency record (what Dockerfile.frontend builds into it and
+/// `sbom-scan` reads back) made from this workspace's real `cargo metadata` and Cargo.lock, for
+/// both targets: compact, deterministic, and read back it gives exactly the crates the direct
+/// reader gives (tokio, prost, serde_json with crates.io purls and Cargo.lock checksums), no
+/// proc-macro crate (serde_derive, thiserror-impl), no crate of the wheel (pyo3); a record of
+/// another format is refused naming the file.
+#[test]
+fn the_frontend_dependency_record_round_trips() {
+    let lock = read(&repo().join("Cargo.lock"));
+    for triple in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"] {
+        let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["metadata", "--format-version", "1", "--locked", "--offline", "--filter-platform", triple])
+            .current_dir(repo())
+            .output()
+            .expect("run cargo metadata");
+        assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+        let md = std::str::from_utf8(&out.stdout).unwrap();
+        let record = image_sbom::cargo::embedded_record(
+            "cargo-metadata.json",
+            md,
+            Some(("Cargo.lock", &lock)),
+            "patient-risk-frontend",
+            triple,
+        )
+        .unwrap();
+        assert_eq!(
+            record,
+            image_sbom::cargo::embedded_record("cargo-metadata.json", md, Some(("Cargo.lock", &lock)), "patient-risk-frontend", triple)
+                .unwrap()
+        );
+        assert!(record.len() < md.len() / 4, "record {} bytes of {} metadata", record.len(), md.len());
+        let direct = image_sbom::cargo::linked_crates(
+            "/bin/patient-risk-frontend",
+            md,
+            Some(("/bin/patient-risk-frontend", &lock)),
+            Some("patient-risk-frontend"),
+            Parent::Image,
+        )
+        .unwrap();
+        let (bin, set) =
+            image_sbom::cargo::crates_from_record("/bin/patient-risk-frontend", record.as_bytes(), Parent::Image).unwrap();
+        assert_eq!(set.components, direct.components, "{triple}: the record reads back as the direct reader's set");
+        assert_eq!(set.depends_on, direct.depends_on, "{triple}");
+        assert_eq!(set.source, format!("/bin/patient-risk-frontend (embedded dependency record, {triple})"));
+        assert_eq!((bin.name.as_str(), bin.target.as_str()), ("patient-risk-frontend", triple));
+        assert_eq!(bin.license, "Apache-2.0");
+        let n = names(&set);
+        for want in ["tokio", "prost", "serde_json", "image-sbom", "llb-graphs", "deps-record"] {
+            assert!(n.contains(&want), "{triple}: {want} missing from {n:?}");
+        }
+        for never in ["serde_derive", "thiserror-impl", "pyo3", "prost-derive"] {
+            assert!(!n.contains(&never), "{triple}: {never} is not linked into the frontend");
+        }
+        let tokio = set.components.iter().find(|c| c.name == "tokio").unwrap();
+        assert!(tokio.purl.as_deref().is_some_and(|p| p.starts_with("pkg:cargo/tokio@")), "{tokio:?}");
+        assert_eq!(tokio.checksums.len(), 1, "{tokio:?}");
+        assert!(set.components.iter().all(|c| c.supplier.is_some() || c.purl.is_none()), "crates.io crates have suppliers");
+    }
+    let wrong = br#"{"format": "cargo-auditable/0"}"#;
+    let err = image_sbom::cargo::crates_from_record("/bin/x", wrong, Parent::Image).unwrap_err();
+    assert!(err.to_string().starts_with("/bin/x: section .patient-risk.cargo-deps has format"), "{err}");
+}
+
+fn conan_set() -> ComponentSet {
+    image_sbom::conan::packages(
+        "/conan-graph.json",
+        &read(&data("conan/graph-info-armv8.json")),
+        Parent::Image,
+    )
+    .unwrap()
+}
+
+/// patient-signal-dsp from a real `conan graph info --format json` of its recipe (Conan 2.33,
+/// arm64 host profile; tests/data/conan/README.md): name, version, the recipe's license and
+/// author as supplier, a `pkg:conan` purl with the recipe revision, the consumer node left out.
+#[test]
+fn conan_graph_of_patient_signal_dsp() {
+    let set = conan_set();
+    assert_eq!(names(&set), ["patient-signal-dsp"]);
+    let dsp = &set.components[0];
+    assert_eq!(dsp.version, "0.1.0");
+    assert_eq!(dsp.license.as_str(), "Apache-2.0");
+    assert_eq!(dsp.supplier.as_deref(), Some("Organization: patient-risk maintainers"));
+    let purl = dsp.purl.as_deref().unwrap();
+    assert!(purl.starts_with("pkg:conan/patient-signal-dsp@0.1.0?rrev="), "{purl}");
+    assert!(dsp.comment.as_deref().unwrap().contains("arch=armv8"), "{:?}", dsp.comment);
 }

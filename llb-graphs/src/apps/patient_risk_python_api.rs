@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::request::PlatformImage;
 use crate::sbom_inputs::ImageContent;
 use crate::steps::conan_package::ConanPackage;
-use crate::steps::manylinux_wheel::{cargo_record, manylinux_wheel, ConanLink, WheelCrate};
+use crate::steps::manylinux_wheel::{cargo_record, conan_records, manylinux_wheel, ConanLink, WheelCrate};
 use crate::steps::uv_site_packages::{python_wheels, uv_site_packages, UvProject};
 use crate::targets::LOCAL_RUNTIME;
 use crate::toolkit::image_config::Healthcheck;
@@ -61,6 +61,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         conan: vec![ConanLink {
             package: dsp_package(),
             env_prefix: "PATIENT_SIGNAL_DSP_DIR".to_string(),
+            linked_by: "patient-signal-rust-core".to_string(),
         }],
     };
     let native = manylinux_wheel(ctx, &krate)?;
@@ -115,6 +116,9 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         .stop_signal("SIGTERM")
         .sbom_reads(ImageContent::PythonSitePackages { dir: site_dir.clone() })
         .sbom_record(cargo_record(ctx, &krate)?);
+    for record in conan_records(ctx, &krate)? {
+        image = image.sbom_record(record);
+    }
     if target == LOCAL_RUNTIME && rt.migrations {
         // Compose: apply the Alembic migrations on start, then serve.
         image = image.env("PATIENT_RISK_MIGRATE_ON_START", "true")?;

@@ -25,6 +25,7 @@
 use llb::{Mount, Platform, State};
 
 use crate::error::{GraphError, Result};
+use crate::sbom_inputs::BuildRecord;
 use crate::toolkit::caches::Cache;
 use crate::toolkit::registries::{PackageSource, Registry, CONAN_REMOTE_URL_ARG};
 use crate::toolkit::step::Step;
@@ -205,6 +206,16 @@ for n in g[\"graph\"][\"nodes\"].values():
             pkg.reference
         ));
     Ok(ctx.run(&toolchain, step)?.mount_output("/out")?)
+}
+
+/// The SBOM record of a Conan package the crate `linked_by` links: the graph JSON of the
+/// install step above (the same state the compile mounts; no extra step).
+pub(crate) fn conan_record(ctx: &Ctx<'_>, pkg: &ConanPackage, linked_by: &str) -> Result<BuildRecord> {
+    Ok(BuildRecord::Conan {
+        state: conan_package(ctx, pkg)?,
+        graph: "/conan-graph.json".to_string(),
+        linked_by: linked_by.to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@
 
 use llb::{Mount, Platform, State};
 
-use super::conan_package::{conan_arch, conan_package, ConanPackage};
+use super::conan_package::{conan_arch, conan_package, conan_record, ConanPackage};
 use crate::error::{GraphError, Result};
 use crate::sbom_inputs::BuildRecord;
 use crate::toolkit::caches::Cache;
@@ -61,6 +61,8 @@ pub(crate) struct WheelCrate {
 pub(crate) struct ConanLink {
     pub(crate) package: ConanPackage,
     pub(crate) env_prefix: String,
+    /// The crate whose build script reads the env var and links the package (for the SBOM).
+    pub(crate) linked_by: String,
 }
 
 /// Builds the wheel for the target platform; the result holds `/<name>.whl`.
@@ -181,6 +183,15 @@ pub(crate) fn cargo_record(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<BuildRec
         metadata: "/cargo-metadata.json".to_string(),
         lock: "/Cargo.lock".to_string(),
     })
+}
+
+/// The SBOM records of the Conan packages the wheel links, for the target's arch.
+pub(crate) fn conan_records(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<Vec<BuildRecord>> {
+    krate
+        .conan
+        .iter()
+        .map(|link| conan_record(ctx, &link.package, &link.linked_by))
+        .collect()
 }
 
 /// Rewrites the wheel crate's path dependencies (`$WHEEL_CRATE/Cargo.toml`) into
