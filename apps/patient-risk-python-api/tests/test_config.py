@@ -81,3 +81,20 @@ def test_cli_check_config_hides_urls(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "secret" not in out
     assert "storage_backend = postgres-redis" in out
+
+
+def test_workers_setting():
+    """PATIENT_RISK_WORKERS: auto (one per CPU) with postgres-redis, 1 with the memory backend,
+    bad values and >1 with the memory backend refused with the fix."""
+    pg = {"PATIENT_RISK_STORAGE_BACKEND": "postgres-redis", "PATIENT_RISK_DATABASE_URL": "postgresql://u@db/x",
+          "PATIENT_RISK_REDIS_URL": "redis://cache:6379/0"}
+    assert config.worker_count(config.load(pg)) == config.available_cpus() >= 1
+    assert config.worker_count(config.load({**pg, "PATIENT_RISK_WORKERS": "3"})) == 3
+    assert config.worker_count(config.load({**pg, "PATIENT_RISK_WORKERS": "auto"})) == config.available_cpus()
+    assert config.worker_count(config.load({})) == 1
+    assert config.worker_count(config.load({"PATIENT_RISK_WORKERS": "1"})) == 1
+    with pytest.raises(config.ConfigError, match="PATIENT_RISK_WORKERS=2 needs PATIENT_RISK_STORAGE_BACKEND=postgres-redis"):
+        config.load({"PATIENT_RISK_WORKERS": "2"})
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(config.ConfigError, match=f"PATIENT_RISK_WORKERS='{bad}'"):
+            config.load({**pg, "PATIENT_RISK_WORKERS": bad})

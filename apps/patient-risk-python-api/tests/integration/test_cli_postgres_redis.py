@@ -56,3 +56,46 @@ def test_serve_with_migrate_on_start_then_simulate(pg_settings: Settings):
         _, stderr = server.communicate(timeout=30)
     assert server.returncode == 0, stderr
     assert '"msg": "database migrated"' in stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_serve_with_worker_processes(pg_settings: Settings):
+    """PATIENT_RISK_WORKERS=2: two forked workers serve one port (posts and the event stream
+    work across them through PostgreSQL and Redis); SIGTERM reaches both, each stops cleanly,
+    the server exits 0."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(BIN / "patient-risk-api"), "serve"],
+        env=_env(pg_settings, PATIENT_RISK_MIGRATE_ON_START="true", PATIENT_RISK_PORT=str(port),
+                 PATIENT_RISK_HOST="127.0.0.1", PATIENT_RISK_WORKERS="2"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        simulated = subprocess.run(
+            [str(BIN / "patient-risk-simulator"), "--api", url, "--fixture", str(FIXTURES / "low-spo2-trend.json"),
+             "--wait-ready", "--timeout", "90", "--fresh", "--repeat", "6", "--interval", "0"],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert simulated.returncode == 0, (simulated.stdout, simulated.stderr)
+        assert len(_children(server.pid)) == 2
+        with httpx.Client(base_url=url) as client:
+            assert client.get("/readyz").status_code == 200
+            history = client.get("/v1/patients/pt-1001/assessments", params={"limit": 100}).json()["assessments"]
+        assert len(history) == 6
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=30)
+    assert server.returncode == 0, stderr
+    assert '"workers": 2' in stderr and stderr.count('"msg": "stopped"') == 2, stderr[-3000:]
