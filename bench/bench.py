@@ -78,7 +78,8 @@ COMMENT = {".md": "<!-- bench {} -->\n", ".tsx": "// bench {}\n", ".ts": "// ben
 # the frontend's own image, exporters.
 NOT_A_STEP = ("[internal]", "[context]", "[base]", "resolve image config", "load metadata", "load build definition",
               "load .dockerignore", "load build context", "exporting", "pushing", "naming", "docker-image://",
-              "local://", "transferring", "[auth]", "copy /context", "resolving provenance")
+              "local://", "transferring", "[auth]", "copy /context", "resolving provenance",
+              "FROM ")  # a Dockerfile stage's FROM is the image source, not a step
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -103,6 +104,36 @@ class Build:
     seconds: float
     ran: list[str] = field(default_factory=list)  # steps executed (not cache hits)
     peak_rss_mib: float = 0.0
+    first_lookup: float | None = None  # seconds from the client's start to the first base lookup
+
+
+def parse_ts(value: str) -> float:
+    """An RFC 3339 timestamp of BuildKit's progress (nanoseconds) as epoch seconds."""
+    from datetime import datetime
+    head, _, frac = value.rstrip("Z").partition(".")
+    tz = ""
+    for sign in ("+", "-"):
+        if sign in frac:
+            frac, tz = frac.split(sign, 1)[0], sign + frac.split(sign, 1)[1]
+    stamp = datetime.fromisoformat(head + (tz or "+00:00"))
+    return stamp.timestamp() + (float("0." + frac) if frac else 0.0)
+
+
+def first_lookup(text: str) -> float | None:
+    """When the frontend doing the work made its first request for the image: the earliest
+    `load metadata for <base>` vertex (every frontend looks its bases up right after parsing)."""
+    times = []
+    for line in text.splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            status = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        for v in status.get("vertexes") or []:
+            if "load metadata for" in v.get("name", "") and v.get("started"):
+                times.append(parse_ts(v["started"]))
+    return min(times) if times else None
 
 
 def parse_progress(text: str) -> list[str]:
@@ -236,6 +267,7 @@ class Bench:
         (STATE_DIR / "run").mkdir(parents=True, exist_ok=True)
         sampler = RssSampler(self.engine_pid()) if sample else None
         self.loads.append(os.getloadavg()[0])
+        wall = time.time()
         start = time.monotonic()
         if sampler:
             with sampler:
@@ -247,7 +279,9 @@ class Bench:
             log = STATE_DIR / "log" / f"bench-{app}-{variant}-failed.log"
             log.write_text(result.stderr)
             sys.exit(f"bench: {variant} build of {app} failed (full log {log}):\n{result.stderr[-2500:]}")
-        return Build(took, parse_progress(result.stderr), (sampler.peak_kib / 1024) if sampler else 0.0)
+        lookup = first_lookup(result.stderr)
+        return Build(took, parse_progress(result.stderr), (sampler.peak_kib / 1024) if sampler else 0.0,
+                     None if lookup is None else lookup - wall)
 
     def edit(self, rel: str, tag: str) -> tuple[Path, bytes]:
         path = self.tree / rel
@@ -292,6 +326,8 @@ class Bench:
                 for variant in self.variants:
                     b = self.build(app, variant)
                     self.cell_append("noop", app, variant, {"seconds": b.seconds, "ran": len(b.ran)})
+                    if b.first_lookup is not None:
+                        self.cell_append("first-lookup", app, variant, {"seconds": b.first_lookup})
 
     def row_changed(self, row: str, app: str, rel: str) -> None:
         """Median over runs of a rebuild after appending a distinct line to `rel`; each variant
@@ -336,6 +372,10 @@ class Bench:
             for variant in self.variants:
                 b = self.build(app, variant, opts=["--opt", "requestid=frontend.targets"])
                 self.cell_append("startup", app, variant, {"seconds": b.seconds})
+        refs = {"ours": self.frontend, "gateway": self.dockerfile_frontend}
+        for variant, ref in refs.items():
+            if variant in self.variants:
+                self.cell("frontend-image", "-", variant, registry_sizes(ref))
 
     def row_size(self) -> None:
         for app in self.apps:
@@ -376,12 +416,13 @@ class Bench:
 
 
 def registry_sizes(ref: str) -> dict:
-    """Compressed size of each platform's layers, as pushed (MiB)."""
+    """Compressed size of each platform's layers, as pushed (MiB); `ref` by tag or digest."""
     def raw(r: str) -> dict:
         out = subprocess.run(["docker", "buildx", "imagetools", "inspect", r, "--raw"], capture_output=True, text=True, check=True)
         return json.loads(out.stdout)
     index = raw(ref)
-    repo = ref.rsplit(":", 1)[0]
+    name = ref.split("@", 1)[0]
+    repo = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
     sizes = {}
     for m in index.get("manifests", []):
         p = m.get("platform", {})
@@ -459,7 +500,7 @@ def render_table(res: dict) -> str:
 
     order = [r for r in ["cold", "noop", "docs", "other"] if r in cells]
     order += sorted(r for r in cells if r.startswith("change:"))
-    order += [r for r in ["startup"] if r in cells]
+    order += [r for r in ["first-lookup", "startup"] if r in cells]
     for row in order:
         apps = [a for a in ALL_APPS if a in cells[row]]
         for app in apps:
@@ -470,6 +511,12 @@ def render_table(res: dict) -> str:
             tot = {v: sum(seconds(row, a, v) or 0 for a in apps) or None for v in ("ours", "builtin", "gateway")}
             lines.append(f"| cold | all apps (sum) | {fmt_s(tot['ours'])} | {fmt_s(tot['builtin'])} | {fmt_s(tot['gateway'])} "
                          f"| {ratio(tot['ours'], tot['builtin'])} | {ratio(tot['ours'], tot['gateway'])} | |")
+    if "frontend-image" in cells:
+        fi = cells["frontend-image"]["-"]
+        lines += ["", "| frontend image (compressed MiB, amd64 / arm64) | ours | gateway |", "|---|---|---|",
+                  "| gateway image | " + " | ".join(
+                      "–" if v not in fi else f"{fi[v].get('linux/amd64', 0):.1f} / {fi[v].get('linux/arm64', 0):.1f}"
+                      for v in ("ours", "gateway")) + " |"]
     if "cold" in cells:
         lines += ["", "| peak engine memory, cold build (MiB) | ours | builtin | gateway |", "|---|---|---|---|"]
         for app in [a for a in ALL_APPS if a in cells["cold"]]:

@@ -38,6 +38,7 @@ def test_steps_run_counts_exec_and_file_steps_only():
         {"digest": "h", "name": "[linux/arm64 release 3/3] COPY --from=docs-site /out/ /usr/share/nginx/html/", "started": "t"},
         {"digest": "i", "name": "exporting to image", "started": "t"},
         {"digest": "j", "name": "[base] nginx-runtime (linux/amd64)", "started": "t"},
+        {"digest": "l", "name": "[linux/arm64 release 1/3] FROM 127.0.0.1:5000/b/nginx-runtime:local@sha256:9", "started": "t"},
         {"digest": "k", "name": "[internal] empty directory (directory timestamps)", "started": "t"},
     )
     assert bench.parse_progress(text + "\nnot json\n") == [
@@ -125,3 +126,18 @@ def test_every_app_has_a_baseline_and_change_targets():
             rel, _ = bench.CHANGE_FILES[package]
             assert (REPO / package / rel).is_file(), f"{package}/{rel}"
     assert (REPO / bench.DOCS_FILE).is_file()
+
+
+def test_first_lookup_is_the_earliest_base_metadata_request():
+    """Start-up is measured to the first `load metadata for` vertex (the first request a frontend
+    makes for the image), read from BuildKit's nanosecond timestamps."""
+    text = progress(
+        {"digest": "a", "name": "[internal] load build definition from Dockerfile", "started": "2026-12-06T05:00:00.1Z"},
+        {"digest": "b", "name": "[internal] load metadata for 127.0.0.1:5000/b:local (go-builder, linux/amd64)",
+         "started": "2026-12-06T05:00:00.750000000Z"},
+        {"digest": "c", "name": "[linux/arm64 internal] load metadata for 127.0.0.1:5000/c:local",
+         "started": "2026-12-06T05:00:00.5Z"},
+        {"digest": "d", "name": "[internal] load metadata for x (never started)"},
+    )
+    assert bench.first_lookup(text) == pytest.approx(bench.parse_ts("2026-12-06T05:00:00Z") + 0.5)
+    assert bench.first_lookup(progress({"digest": "a", "name": "[dev-guide-docs] mkdocs build", "started": "2026-12-06T05:00:00Z"})) is None
