@@ -421,6 +421,28 @@ mod tests {
         assert_eq!(amd, again);
     }
 
+    /// `plan --platform` and a build's `platform` option go through the one
+    /// parser (`llb::Platform`): every spelling a build accepts plans the same
+    /// graph as its normalized id (issue 17: `plan --platform arm64` failed
+    /// where a build succeeded).
+    #[test]
+    fn plan_and_build_agree_on_platform_spellings() {
+        let canonical = plan(&s(&["--app", "risk-monitor-operator", "--platform", "linux/arm64", "--repo", &repo()])).unwrap();
+        for spelling in ["arm64", "aarch64", "linux/aarch64", "linux/arm64/v8", "Linux/ARM64"] {
+            let opts = buildkit_gateway::FrontendOptions::from_pairs([("platform", spelling)]).unwrap();
+            assert_eq!(opts.platforms, [llb::Platform::linux_arm64()], "build: {spelling}");
+            let out = plan(&s(&["--app", "risk-monitor-operator", "--platform", spelling, "--repo", &repo()]))
+                .unwrap_or_else(|e| panic!("plan --platform {spelling}: {}", e.message));
+            assert_eq!(out, canonical, "plan --platform {spelling}");
+        }
+        for bad in ["linux", "i686", "linx/arm64"] {
+            let build = buildkit_gateway::FrontendOptions::from_pairs([("platform", bad)]).unwrap_err();
+            let planned = plan(&s(&["--app", "risk-monitor-operator", "--platform", bad, "--repo", &repo()])).unwrap_err();
+            assert_eq!(planned.code, 2);
+            assert!(build.to_string().contains(&planned.message), "{bad}: build says `{build}`, plan says `{}`", planned.message);
+        }
+    }
+
     #[test]
     fn plan_json_and_local_bases() {
         let out = plan(&s(&[

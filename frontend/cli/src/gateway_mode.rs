@@ -10,9 +10,9 @@ use app_spec::{AppSpec, Diagnostics};
 use buildkit_gateway::options::{keys, NamedContext, Subrequest};
 use buildkit_gateway::{
     subrequests, Client, Code, FrontendError, FrontendOptions, FrontendResult, GatewayError,
-    Platform, PlatformImage, SolveRequest, Warning,
+    ResultImage, SolveRequest, Warning,
 };
-use llb::{LocalDiffer, LocalOpts, MarshalOpts, State};
+use llb::{LocalDiffer, LocalOpts, MarshalOpts, Platform, State};
 use llb_graphs::{BasePlatform, BuildRequest, ContextSource, ResolvedBase, ResolvedBases, TargetInfo};
 
 use crate::replies;
@@ -308,10 +308,6 @@ struct Build<'a> {
     build_platform: Platform,
 }
 
-fn to_llb(p: &Platform) -> Result<llb::Platform, FrontendError> {
-    llb::Platform::from_pb(&p.to_pb()).map_err(|e| FrontendError::message(e.to_string()))
-}
-
 impl Build<'_> {
     async fn run(self) -> Result<FrontendResult, FrontendError> {
         self.refuse_remote_context().await?;
@@ -346,8 +342,8 @@ impl Build<'_> {
                 spec_file: self.src.filename(),
                 spec_text: &self.src.text,
                 target: self.target.name,
-                build_platform: to_llb(&self.build_platform)?,
-                target_platform: to_llb(platform)?,
+                build_platform: self.build_platform.clone(),
+                target_platform: platform.clone(),
                 build_args: &self.opts.build_args,
                 bases: &bases,
                 context: &context,
@@ -359,7 +355,7 @@ impl Build<'_> {
             let def = image
                 .state
                 .marshal(&MarshalOpts {
-                    platform: Some(to_llb(platform)?),
+                    platform: Some(platform.clone()),
                     llb_caps: Some(self.caps.clone()),
                     ignore_cache: no_cache,
                 })
@@ -385,7 +381,7 @@ impl Build<'_> {
             let config = serde_json::to_vec(&image.config)
                 .map_err(|e| FrontendError::new(Code::Internal, format!("image config: {e}")))?;
             result
-                .add_image(PlatformImage {
+                .add_image(ResultImage {
                     platform: image.platform,
                     reference: image.reference,
                     config,
@@ -489,7 +485,7 @@ impl Build<'_> {
                     })?;
                     bases.insert(
                         name,
-                        to_llb(&platform)?,
+                        platform.clone(),
                         ResolvedBase {
                             image: pinned,
                             config: resolved.config,

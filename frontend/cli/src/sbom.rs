@@ -18,13 +18,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use buildkit_gateway::{
-    Attestation, Client, Code, FrontendError, FrontendResult, GatewayError, Platform, RefId, SolveRequest,
+    Attestation, Client, Code, FrontendError, FrontendResult, GatewayError, RefId, SolveRequest,
 };
 use image_sbom::dpkg::{DpkgDatabase, OsRelease};
 use image_sbom::golang::BuildInfoReader;
 use image_sbom::python::DistInfo;
 use image_sbom::{BaseImage, DocumentInfo, Ecosystem, ImageSbom, ImageSubject, Parent, SourceError, SBOM_PATH};
-use llb::{FileOps, MarshalOpts, Mkfile, State};
+use llb::{FileOps, MarshalOpts, Mkfile, Platform, State};
 use llb_graphs::{BuildRecord, ImageContent, SbomInputs};
 use serde_json::Value;
 
@@ -134,7 +134,7 @@ async fn platform_attestation(
             repository: base.image.repository(),
             tag: base.image.tag().unwrap_or_default().to_string(),
             digest: base.image.digest().map(ToString::to_string).unwrap_or_default(),
-            arch: p.architecture.clone(),
+            arch: p.architecture().to_string(),
         });
     }
     for content in &image.sbom.image {
@@ -299,10 +299,9 @@ async fn read_record(
     let state = match record {
         BuildRecord::Cargo { state, .. } | BuildRecord::NpmLock { state, .. } | BuildRecord::Conan { state, .. } => state,
     };
-    let platform = llb::Platform::from_pb(&p.to_pb()).map_err(|e| sbom_error(p, e))?;
     let def = state
         .marshal(&MarshalOpts {
-            platform: Some(platform),
+            platform: Some(p.clone()),
             llb_caps: Some(ctx.caps.clone()),
             ignore_cache: ctx.no_cache,
         })

@@ -1,5 +1,8 @@
 //! Capabilities from `Ping`: the gateway API caps decide which RPCs we may
 //! call, the LLB caps decide which op features a definition may declare.
+//!
+//! The gateway API cap ids live here ([`api`]); the LLB cap ids have one home,
+//! [`llb::caps`], next to the ops that declare them.
 
 use std::collections::BTreeMap;
 
@@ -39,22 +42,6 @@ pub mod api {
     pub const ATTESTATIONS: &str = "reference.attestations";
     /// `ResolveSourceMeta`.
     pub const SOURCE_META_RESOLVER: &str = "source.metaresolver";
-}
-
-/// LLB cap ids that change what a frontend emits (BuildKit `solver/pb/caps.go`).
-pub mod llb {
-    /// `ExecOp.secretenv`.
-    pub const EXEC_SECRET_ENV: &str = "exec.secretenv";
-    /// `FileOp`.
-    pub const FILE_BASE: &str = "file.base";
-    /// `MergeOp`.
-    pub const MERGE_OP: &str = "mergeop";
-    /// `DiffOp`.
-    pub const DIFF_OP: &str = "diffop";
-    /// Attestations in the image exporter.
-    pub const EXPORTER_IMAGE_ATTESTATIONS: &str = "exporter.image.attestations";
-    /// `SOURCE_DATE_EPOCH` in exporters.
-    pub const EXPORTER_SOURCE_DATE_EPOCH: &str = "exporter.sourcedateepoch";
 }
 
 /// One cap as the daemon reported it.
@@ -178,7 +165,7 @@ mod tests {
                 },
             ],
             &[ApiCap {
-                id: llb::EXEC_SECRET_ENV.into(),
+                id: llb::caps::EXEC_SECRET_ENV.into(),
                 enabled: true,
                 ..Default::default()
             }],
@@ -186,9 +173,9 @@ mod tests {
         assert!(caps.supports(api::SOURCE_META_RESOLVER));
         assert!(!caps.supports(api::WARNINGS));
         assert!(!caps.supports(api::RESOLVE_IMAGE));
-        assert!(caps.supports_llb(llb::EXEC_SECRET_ENV));
-        assert!(!caps.supports_llb(llb::MERGE_OP));
-        assert_eq!(caps.enabled_llb().collect::<Vec<_>>(), [llb::EXEC_SECRET_ENV]);
+        assert!(caps.supports_llb(llb::caps::EXEC_SECRET_ENV));
+        assert!(!caps.supports_llb(llb::caps::MERGE_OP));
+        assert_eq!(caps.enabled_llb().collect::<Vec<_>>(), [llb::caps::EXEC_SECRET_ENV]);
         assert!(caps.why_not(api::WARNINGS).contains("too old"));
         assert!(caps.why_not(api::RESOLVE_IMAGE).contains("does not offer"));
     }

@@ -9,12 +9,12 @@ use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
     self as fpb, llb_bridge_client::LlbBridgeClient,
 };
 use bollard_buildkit_proto::pb;
+use llb::Platform;
 use tonic::transport::Channel;
 
 use crate::caps::{api, Caps};
 use crate::error::{FrontendError, GatewayError};
 use crate::options::{CacheImport, ResolveMode, ENV_EXPORTED_PRODUCT, ENV_SESSION_ID};
-use crate::platform::Platform;
 use crate::result::{FrontendResult, RefId};
 use crate::source::{SourceFile, SourceRange};
 use crate::transport::{self, MAX_DECODE_BYTES, MAX_ENCODE_BYTES, PING_TIMEOUT};

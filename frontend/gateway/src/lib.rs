@@ -14,8 +14,13 @@
 //!   makes buildx print a snippet of the offending file;
 //! - [`subrequests`]: `describe`, `outline`, `targets` and `lint` replies
 //!   (`--call`, `--check`) as JSON plus text;
-//! - [`source`], [`platform`], [`caps`], [`workers`]: the small value types
-//!   the rest is built from.
+//! - [`source`], [`caps`], [`workers`]: the small value types the rest is
+//!   built from.
+//!
+//! Platforms, digests, image references and the LLB cap ids are the `llb`
+//! crate's value types ([`llb::Platform`], [`llb::Digest`], [`llb::ImageRef`],
+//! [`llb::caps`]), the way BuildKit's Go gateway client uses `client/llb`:
+//! one parser, one set of names on both sides of the seam.
 //!
 //! The protocol facts this crate relies on are collected in
 //! `docs/frontend.md` and the shared gateway-protocol reference.
@@ -24,7 +29,6 @@ pub mod caps;
 pub mod client;
 pub mod error;
 pub mod options;
-pub mod platform;
 pub mod result;
 pub mod source;
 pub mod subrequests;
@@ -35,8 +39,7 @@ pub use caps::Caps;
 pub use client::{run, Client, FileStat, ResolvedImage, SolveRequest, Warning};
 pub use error::{Code, FrontendError, GatewayError};
 pub use options::{FrontendOptions, NamedContext, ResolveMode, Subrequest};
-pub use platform::Platform;
-pub use result::{Attestation, FrontendResult, PlatformImage, RefId};
+pub use result::{Attestation, FrontendResult, RefId, ResultImage};
 pub use source::{Location, SourceFile, SourceRange};
 
 /// Wire types, re-exported so callers name the same crate version.

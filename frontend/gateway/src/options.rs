@@ -9,9 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+use llb::Platform;
 use serde::Deserialize;
-
-use crate::platform::{Platform, PlatformError};
 
 /// Prefix of the environment variables carrying one option each.
 pub const ENV_OPT_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
@@ -425,7 +424,7 @@ impl FrontendOptions {
         let labels = prefixed(&raw, keys::LABEL_PREFIX);
 
         let platforms = match get(keys::PLATFORM) {
-            Some(v) => Platform::parse_list(v).map_err(|e: PlatformError| {
+            Some(v) => Platform::parse_list(v).map_err(|e: llb::Error| {
                 OptionError::new(keys::PLATFORM, v, e.to_string())
             })?,
             None => Vec::new(),

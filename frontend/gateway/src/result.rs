@@ -12,9 +12,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use bollard_buildkit_proto::moby::buildkit::v1::frontend as fpb;
+use llb::Platform;
 use serde_json::json;
-
-use crate::platform::Platform;
 
 /// Metadata key of a single-ref image config.
 pub const META_IMAGE_CONFIG: &str = "containerimage.config";
@@ -104,9 +103,10 @@ impl Attestation {
     }
 }
 
-/// One platform's image.
+/// One platform's image in a [`FrontendResult`]: the solved ref, its OCI
+/// config and attestations, keyed by the platform id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlatformImage {
+pub struct ResultImage {
     /// The platform (its id keys the result).
     pub platform: Platform,
     /// The solved root filesystem.
@@ -140,7 +140,7 @@ pub enum ResultError {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FrontendResult {
     multi_platform: bool,
-    images: Vec<PlatformImage>,
+    images: Vec<ResultImage>,
     metadata: BTreeMap<String, Vec<u8>>,
 }
 
@@ -159,7 +159,7 @@ impl FrontendResult {
     }
 
     /// Adds one platform's image.
-    pub fn add_image(&mut self, image: PlatformImage) -> Result<(), ResultError> {
+    pub fn add_image(&mut self, image: ResultImage) -> Result<(), ResultError> {
         if self.images.iter().any(|i| i.platform == image.platform) {
             return Err(ResultError::DuplicatePlatform(image.platform.id()));
         }
@@ -181,7 +181,7 @@ impl FrontendResult {
     }
 
     /// The images added so far.
-    pub fn image_list(&self) -> &[PlatformImage] {
+    pub fn image_list(&self) -> &[ResultImage] {
         &self.images
     }
 
@@ -253,9 +253,9 @@ impl FrontendResult {
 mod tests {
     use super::*;
 
-    fn image(p: Platform, id: &str) -> PlatformImage {
-        PlatformImage {
-            config: format!(r#"{{"architecture":"{}","os":"linux"}}"#, p.architecture).into_bytes(),
+    fn image(p: Platform, id: &str) -> ResultImage {
+        ResultImage {
+            config: format!(r#"{{"architecture":"{}","os":"linux"}}"#, p.architecture()).into_bytes(),
             platform: p,
             reference: RefId(id.into()),
             base_config: None,

@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use bollard_buildkit_proto::moby::buildkit::v1::types::WorkerRecord;
+use bollard_buildkit_proto::pb;
+use llb::Platform;
 use serde::Deserialize;
 
 use crate::options::ENV_WORKERS;
-use crate::platform::Platform;
 
 /// One worker and the platforms it can run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +17,8 @@ pub struct WorkerInfo {
     pub id: String,
     /// Worker labels (`org.mobyproject.buildkit.worker.*`).
     pub labels: BTreeMap<String, String>,
-    /// Platforms, the native one first.
+    /// Platforms, the native one first (those [`Platform::from_pb`] refuses,
+    /// e.g. an operating system the frontend does not build for, are left out).
     pub platforms: Vec<Platform>,
 }
 
@@ -61,13 +63,14 @@ pub fn parse_workers(json: &str) -> Result<Vec<WorkerInfo>, WorkersError> {
                 .platforms
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|p| !p.os.is_empty() && !p.architecture.is_empty())
-                .map(|p| {
-                    Platform::new(
-                        &p.os,
-                        &p.architecture,
-                        Some(p.variant.as_str()).filter(|v| !v.is_empty()),
-                    )
+                .filter_map(|p| {
+                    Platform::from_pb(&pb::Platform {
+                        os: p.os,
+                        architecture: p.architecture,
+                        variant: p.variant,
+                        ..Default::default()
+                    })
+                    .ok()
                 })
                 .collect(),
         })
@@ -86,7 +89,7 @@ pub fn workers_from_pong(records: &[WorkerRecord]) -> Vec<WorkerInfo> {
         .map(|w| WorkerInfo {
             id: w.id.clone(),
             labels: w.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            platforms: w.platforms.iter().map(Platform::from_pb).collect(),
+            platforms: w.platforms.iter().filter_map(|p| Platform::from_pb(p).ok()).collect(),
         })
         .collect()
 }

@@ -66,7 +66,12 @@ pub const META_EXPORT_CACHE: &str = "meta.exportcache";
 pub const MERGE_OP: &str = "mergeop";
 pub const DIFF_OP: &str = "diffop";
 
-/// Every cap id above that BuildKit v0.13.2 lists (for tests and for callers
+/// Exporter caps: no op declares them; a frontend checks them in Ping's
+/// `LLBCaps` before it returns attestations or relies on `SOURCE_DATE_EPOCH`.
+pub const EXPORTER_IMAGE_ATTESTATIONS: &str = "exporter.image.attestations";
+pub const EXPORTER_SOURCE_DATE_EPOCH: &str = "exporter.sourcedateepoch";
+
+/// Every op cap id above that BuildKit v0.13.2 lists (for tests and for callers
 /// without a Ping answer).
 pub const BUILDKIT_V0_13: &[&str] = &[
     SOURCE_IMAGE,

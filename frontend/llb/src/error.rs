@@ -9,7 +9,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A platform string such as `linux/amd64` could not be parsed.
-    #[error("invalid platform {input:?}: {reason} (expected os/arch[/variant], e.g. linux/amd64 or linux/arm64)")]
+    #[error("invalid platform {input:?}: {reason} (the form is os/arch[/variant] or a bare arch, e.g. linux/amd64, linux/arm64 or arm64)")]
     InvalidPlatform {
         /// What was given.
         input: String,
