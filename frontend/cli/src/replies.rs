@@ -224,6 +224,36 @@ mod tests {
         assert_eq!(rep.to_json()["buildError"]["location"]["sourceIndex"], 0);
     }
 
+    /// Every metadata entry of a reply, in key order, as `== key ==` + bytes.
+    fn render(r: &buildkit_gateway::FrontendResult) -> String {
+        let mut out = String::new();
+        for (k, v) in r.metadata() {
+            out.push_str(&format!("== {k} ==\n{}\n", String::from_utf8(v.clone()).unwrap()));
+        }
+        out
+    }
+
+    /// Pins the exact reply bytes for a shipped spec (the operator's): the
+    /// targets list, the outline of every target, a lint with a warning and
+    /// the describe list, as buildx receives them. A change to how replies are
+    /// built must leave these files alone; a change to the operator spec or
+    /// its targets moves them on purpose (review, then `cargo insta accept`).
+    #[test]
+    fn operator_reply_bytes() {
+        let (spec, src) = operator();
+        let mut out = String::from("### describe\n");
+        out.push_str(&render(&buildkit_gateway::subrequests::describe_reply()));
+        out.push_str("### targets\n");
+        out.push_str(&render(&targets(&spec, &src, "linux/amd64").reply()));
+        for t in llb_graphs::targets::targets_for(spec.graph) {
+            out.push_str(&format!("### outline {}\n", t.name));
+            out.push_str(&render(&outline(&spec, &src, t, &opts(&[]), "linux/amd64").unwrap().reply()));
+        }
+        out.push_str("### lint\n");
+        out.push_str(&render(&lint(&src, &opts(&[("build-arg:API_PASSWORD", "hunter2hunter2")])).reply()));
+        insta::assert_snapshot!(out);
+    }
+
     #[test]
     fn named_contexts_keep_plain_names_only() {
         let o = opts(&[
