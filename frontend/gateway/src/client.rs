@@ -14,7 +14,8 @@ use tonic::transport::Channel;
 
 use crate::caps::{api, Caps};
 use crate::error::{FrontendError, GatewayError};
-use crate::options::{CacheImport, ResolveMode, ENV_EXPORTED_PRODUCT, ENV_SESSION_ID};
+use crate::options::keys::{ENV_EXPORTED_PRODUCT, ENV_SESSION_ID};
+use crate::options::{CacheImport, ResolveMode};
 use crate::result::{FrontendResult, RefId};
 use crate::source::{SourceFile, SourceRange};
 use crate::transport::{self, MAX_DECODE_BYTES, MAX_ENCODE_BYTES, PING_TIMEOUT};

@@ -1,8 +1,10 @@
 //! `buildkit-gateway`: what a BuildKit gateway frontend needs to talk to the
 //! daemon that launched it, with wire types from `bollard-buildkit-proto`.
 //!
-//! - [`options`]: typed `BUILDKIT_FRONTEND_OPT_*` options (every key a constant
-//!   in [`options::keys`]), session id, workers;
+//! - [`options`]: typed `BUILDKIT_FRONTEND_OPT_*` options, in three files:
+//!   [`options::keys`] (every environment variable, option key and request id
+//!   a constant), `values` ([`FrontendOptions`] and the option value types) and
+//!   `parsers` (one parser per option, [`options::OptionError`]);
 //! - [`transport`]: the one HTTP/2 connection over stdin/stdout and the
 //!   prompt exit after `Return`;
 //! - [`client`]: `Ping` caps, `Solve`, `ReadFile`, `StatFile`, `ReadDir`,
@@ -12,8 +14,9 @@
 //!   `refs.platforms`, attestations;
 //! - [`error`]: typed errors, including the `errdefs.Source+json` detail that
 //!   makes buildx print a snippet of the offending file;
-//! - [`subrequests`]: `describe`, `outline`, `targets` and `lint` replies
-//!   (`--call`, `--check`) as JSON plus text;
+//! - [`subrequests`]: one module per reply (`--call`, `--check`), each a
+//!   `derive(Serialize)` wire struct plus its text: [`subrequests::describe`],
+//!   [`subrequests::outline`], [`subrequests::targets`], [`subrequests::lint`];
 //! - [`source`], [`caps`], [`workers`]: the small value types the rest is
 //!   built from.
 //!
@@ -21,6 +24,10 @@
 //! crate's value types ([`llb::Platform`], [`llb::Digest`], [`llb::ImageRef`],
 //! [`llb::caps`]), the way BuildKit's Go gateway client uses `client/llb`:
 //! one parser, one set of names on both sides of the seam.
+//!
+//! Imports inside the crate run one way (no module imports one that imports
+//! it back): `options::keys` and the value types at the bottom, then
+//! `workers`, `error`, `subrequests`, `transport`, and `client` on top.
 //!
 //! The protocol facts this crate relies on are collected in
 //! `docs/frontend.md` and the shared gateway-protocol reference.

@@ -187,6 +187,20 @@ impl Location {
     }
 }
 
+/// Serialized as [`Location::to_json`] (the form replies and error details share).
+impl serde::Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
+
+/// Serialized as [`SourceFile::to_json`] (`SourceInfo` with base64 `data`).
+impl serde::Serialize for SourceFile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use bollard_buildkit_proto::pb;
 use llb::Platform;
 use serde::Deserialize;
 
-use crate::options::ENV_WORKERS;
+use crate::options::keys::ENV_WORKERS;
 
 /// One worker and the platforms it can run.
 #[derive(Debug, Clone, PartialEq, Eq)]
