@@ -464,9 +464,8 @@ impl Build<'_> {
             let client = self.client.clone();
             let mode = self.opts.image_resolve_mode;
             jobs.spawn(async move {
-                let shown = image.to_string();
-                let log = format!("[internal] load metadata for {shown} ({name}, {platform})");
-                let res = client.resolve_image(&shown, &platform, mode, &log).await;
+                let log = format!("[internal] load metadata for {image} ({name}, {platform})");
+                let res = client.resolve_image(&image, &platform, mode, &log).await;
                 (name, platform, image, res)
             });
         }
@@ -477,17 +476,11 @@ impl Build<'_> {
                 joined.map_err(|e| FrontendError::new(Code::Internal, format!("base resolution task: {e}")))?;
             match res {
                 Ok(resolved) => {
-                    let pinned = pin(&image, &resolved.reference, &resolved.digest).map_err(|e| {
-                        FrontendError::new(
-                            Code::Internal,
-                            format!("base `{name}`: BuildKit returned digest `{}`: {e}", resolved.digest),
-                        )
-                    })?;
                     bases.insert(
                         name,
                         platform.clone(),
                         ResolvedBase {
-                            image: pinned,
+                            image: resolved.pinned(),
                             config: resolved.config,
                         },
                     );
@@ -539,16 +532,6 @@ async fn both<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A:
     .await
 }
 
-/// `image` pinned to `digest`, following a rewrite of the reference by a
-/// source policy when the daemon reported one.
-fn pin(image: &llb::ImageRef, reported: &str, digest: &str) -> llb::Result<llb::ImageRef> {
-    let digest = llb::Digest::parse(digest)?;
-    let base = llb::ImageRef::parse(reported)
-        .map(|r| r.without_digest())
-        .unwrap_or_else(|_| image.without_digest());
-    Ok(base.with_digest(digest))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -576,18 +559,5 @@ mod tests {
         };
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         assert_eq!(rt.block_on(both(waits, sets)), (1, 2));
-    }
-
-    #[test]
-    fn pins_the_resolved_digest() {
-        let image = llb::ImageRef::parse("127.0.0.1:5000/patient-risk/bases/go-builder:local").unwrap();
-        let digest = format!("sha256:{}", "a".repeat(64));
-        let pinned = pin(&image, "127.0.0.1:5000/patient-risk/bases/go-builder:local", &digest).unwrap();
-        assert!(pinned.is_pinned());
-        assert_eq!(pinned.to_string(), format!("127.0.0.1:5000/patient-risk/bases/go-builder:local@{digest}"));
-        // a policy rewrite is followed; a bad digest is an error
-        let moved = pin(&image, "127.0.0.1:5000/mirror/go-builder:local", &digest).unwrap();
-        assert!(moved.to_string().starts_with("127.0.0.1:5000/mirror/go-builder:local@"));
-        assert!(pin(&image, "x", "md5:abc").is_err());
     }
 }

@@ -9,7 +9,7 @@ use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
     self as fpb, llb_bridge_client::LlbBridgeClient,
 };
 use bollard_buildkit_proto::pb;
-use llb::Platform;
+use llb::{Digest, ImageRef, Platform};
 use tonic::transport::Channel;
 
 use crate::caps::{api, Caps};
@@ -110,12 +110,29 @@ impl FileStat {
 /// top-level (index or manifest) digest to pin, and the platform's config JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedImage {
-    /// The reference (a source policy may rewrite it).
-    pub reference: String,
-    /// `sha256:...` of the index or manifest.
-    pub digest: String,
+    /// The reference (a source policy may rewrite it; the requested one when
+    /// the daemon reports none, or one that does not parse).
+    pub reference: ImageRef,
+    /// The digest of the index or manifest.
+    pub digest: Digest,
     /// The image config JSON for the requested platform.
     pub config: Vec<u8>,
+}
+
+impl ResolvedImage {
+    /// The reference pinned to the resolved digest (`name:tag@sha256:..`).
+    pub fn pinned(&self) -> ImageRef {
+        self.reference.without_digest().with_digest(self.digest.clone())
+    }
+
+    fn new(method: &'static str, requested: &ImageRef, reported: &str, digest: &str, config: Vec<u8>) -> Result<Self, GatewayError> {
+        let digest = Digest::parse(digest).map_err(|e| GatewayError::Protocol {
+            method,
+            what: format!("`{requested}` resolved to digest `{digest}`: {e}"),
+        })?;
+        let reference = ImageRef::parse(reported).unwrap_or_else(|_| requested.clone());
+        Ok(Self { reference, digest, config })
+    }
 }
 
 /// A warning shown by buildx under the build output.
@@ -399,11 +416,12 @@ impl Client {
     /// progress line.
     pub async fn resolve_image(
         &self,
-        reference: &str,
+        image: &ImageRef,
         platform: &Platform,
         mode: ResolveMode,
         log_name: &str,
     ) -> Result<ResolvedImage, GatewayError> {
+        let reference = image.to_string();
         if self.info.caps.supports(api::SOURCE_META_RESOLVER) {
             let req = fpb::ResolveSourceMetaRequest {
                 source: Some(pb::SourceOp {
@@ -422,7 +440,7 @@ impl Client {
                 .await
                 .map_err(|s| GatewayError::rpc("ResolveSourceMeta", s))?
                 .into_inner();
-            let image = resp.image.ok_or_else(|| GatewayError::Protocol {
+            let resolved = resp.image.ok_or_else(|| GatewayError::Protocol {
                 method: "ResolveSourceMeta",
                 what: format!("`{reference}` did not resolve to an image"),
             })?;
@@ -430,17 +448,12 @@ impl Client {
                 .source
                 .map(|s| s.identifier)
                 .and_then(|id| id.strip_prefix("docker-image://").map(str::to_string))
-                .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| reference.to_string());
-            return Ok(ResolvedImage {
-                reference: rewritten,
-                digest: image.digest,
-                config: image.config,
-            });
+                .unwrap_or_default();
+            return ResolvedImage::new("ResolveSourceMeta", image, &rewritten, &resolved.digest, resolved.config);
         }
         self.require(api::RESOLVE_IMAGE, "resolve image configs")?;
         let req = fpb::ResolveImageConfigRequest {
-            r#ref: reference.to_string(),
+            r#ref: reference.clone(),
             platform: Some(platform.to_pb()),
             resolve_mode: mode.as_str().to_string(),
             log_name: log_name.to_string(),
@@ -453,15 +466,7 @@ impl Client {
             .await
             .map_err(|s| GatewayError::rpc("ResolveImageConfig", s))?
             .into_inner();
-        Ok(ResolvedImage {
-            reference: if resp.r#ref.is_empty() {
-                reference.to_string()
-            } else {
-                resp.r#ref
-            },
-            digest: resp.digest,
-            config: resp.config,
-        })
+        ResolvedImage::new("ResolveImageConfig", image, &resp.r#ref, &resp.digest, resp.config)
     }
 
     /// `Return` with a result.
@@ -547,4 +552,25 @@ where
         }
     });
     transport::exit_now(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What BuildKit reports becomes typed values: the digest pins the
+    /// (possibly policy-rewritten) reference; a digest that is not one is a
+    /// protocol error naming the image.
+    #[test]
+    fn resolved_images_pin_the_reported_digest() {
+        let image = ImageRef::parse("127.0.0.1:5000/patient-risk/bases/go-builder:local").unwrap();
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let same = ResolvedImage::new("ResolveImageConfig", &image, "", &digest, Vec::new()).unwrap();
+        assert_eq!(same.pinned().to_string(), format!("127.0.0.1:5000/patient-risk/bases/go-builder:local@{digest}"));
+        let moved =
+            ResolvedImage::new("ResolveSourceMeta", &image, "127.0.0.1:5000/mirror/go-builder:local", &digest, Vec::new()).unwrap();
+        assert!(moved.pinned().to_string().starts_with("127.0.0.1:5000/mirror/go-builder:local@sha256:"));
+        let err = ResolvedImage::new("ResolveImageConfig", &image, "x", "md5:abc", Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("go-builder:local` resolved to digest `md5:abc`"), "{err}");
+    }
 }
