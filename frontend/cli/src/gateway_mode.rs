@@ -81,7 +81,7 @@ async fn serve(client: Client) -> Result<FrontendResult, FrontendError> {
 /// loaded it (a vertex buildx has shown, so warnings can attach to it).
 struct Loaded {
     src: SpecSource,
-    vertex: Option<String>,
+    vertex: Option<llb::Digest>,
 }
 
 fn llb_error(what: &str, err: llb::Error) -> FrontendError {

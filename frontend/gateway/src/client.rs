@@ -139,7 +139,7 @@ impl ResolvedImage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// Digest of an op that already appeared in progress (else buildx drops it).
-    pub vertex: String,
+    pub vertex: Digest,
     /// Short one-line message.
     pub short: String,
     /// Longer explanation lines.
@@ -395,7 +395,7 @@ impl Client {
             None => (None, Vec::new()),
         };
         let req = fpb::WarnRequest {
-            digest: w.vertex,
+            digest: w.vertex.to_string(),
             level: 1,
             short: w.short.into_bytes(),
             detail: w.detail.into_iter().map(String::into_bytes).collect(),

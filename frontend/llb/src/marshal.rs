@@ -266,11 +266,11 @@ fn source_info(locations: &[(Digest, SourceLocation)]) -> Option<pb::Source> {
 
 /// The digest of the op output a definition evaluates to (the terminal op's
 /// input), e.g. to name the vertex in a `Warn` request.
-pub fn result_digest(def: &pb::Definition) -> Option<String> {
+pub fn result_digest(def: &pb::Definition) -> Option<Digest> {
     let last = def.def.last()?;
     let op = pb::Op::decode(last.as_slice()).ok()?;
     match (&op.op, op.inputs.as_slice()) {
-        (None, [only]) => Some(only.digest.clone()),
+        (None, [only]) => Digest::parse(&only.digest).ok(),
         _ => None,
     }
 }

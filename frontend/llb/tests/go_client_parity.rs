@@ -40,6 +40,6 @@ fn op_digests_match_the_go_client() {
     assert_eq!(caps(1), ["exec.meta.base", "exec.mount.bind"]);
     assert_eq!(caps(2), ["file.base"]);
     assert_eq!(caps(3), ["constraints", "platform"]);
-    assert_eq!(llb::result_digest(&def).as_deref(), Some(GO_CLIENT_DIGESTS[2]));
+    assert_eq!(llb::result_digest(&def).as_ref().map(llb::Digest::as_str), Some(GO_CLIENT_DIGESTS[2]));
     assert!(!def.encode_to_vec().is_empty());
 }
