@@ -23,7 +23,8 @@ Environment: API_LOAD_IMAGE (required), API_LOAD_DURATION (10), API_LOAD_CONNECT
 API_LOAD_THREADS (1), API_LOAD_WORKERS (empty: the image's default), API_LOAD_PATIENTS (0: every
 packet for the fixture's one patient; N: packets spread over N patients), API_LOAD_RESEND_S (3),
 API_LOAD_FIXTURE (fixtures/low-spo2-trend.json), API_LOAD_OUT (artifacts/bench/api-load),
-API_LOAD_CPUS (empty: no limit; e.g. "0-1"), API_LOAD_MOUNT_SOURCE=1 (developer shortcut: the
+API_LOAD_CPUS (empty: no limit; e.g. "0-1"), API_LOAD_PROFILE=1 with API_LOAD_PYSPY (py-spy samples
+the API during the fresh run: API_LOAD_OUT/profile.txt and profile-summary.txt), API_LOAD_MOUNT_SOURCE=1 (developer shortcut: the
 working tree's patient_risk_api bind-mounted read-only over the image's, to measure a change
 before the image is rebuilt; the result says so), API_LOAD_MIN_RATE, API_LOAD_MAX_P99_MS, WRK.
 """
@@ -108,6 +109,46 @@ def docker(*args: str, check: bool = True, capture: bool = True) -> subprocess.C
     if check and result.returncode != 0:
         fail(f"docker {' '.join(args[:3])} … failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
     return result
+
+
+def start_profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[str]:
+    """py-spy (API_LOAD_PYSPY, pinned in mk/bench-api.mk) samples the API's processes while wrk
+    runs: only samples that hold the GIL (--gil), i.e. Python on a CPU, not threads waiting for
+    PostgreSQL."""
+    pyspy = env("API_LOAD_PYSPY")
+    if not Path(pyspy or "/nonexistent").is_file():
+        fail(f"API_LOAD_PROFILE=1 needs py-spy: API_LOAD_PYSPY={pyspy!r} is not a file (make bench/api-load/profile installs it)")
+    return subprocess.Popen([pyspy, "record", "--pid", str(pid), "--subprocesses", "--gil", "--nonblocking",
+                             "--duration", str(seconds), "--rate", "200", "--format", "raw",
+                             "--output", str(out / "profile.txt")], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def summarize_profile(profiler: subprocess.Popen[str], out: Path, top: int = 40) -> None:
+    """Inclusive and self share of each function (file:function) in the samples."""
+    log, _ = profiler.communicate(timeout=120)
+    raw = out / "profile.txt"
+    if profiler.returncode != 0 or not raw.exists():
+        fail(f"py-spy failed ({profiler.returncode}): {log[-1500:]}")
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [f for f in stack.split(";") if " (" in f]
+        if not frames:
+            continue
+        names = [f"{f.split(' (')[0]} ({f.split(' (')[1].split(':')[0].rsplit('/', 1)[-1]})" for f in frames]
+        total += int(count)
+        for name in set(names):
+            inclusive[name] = inclusive.get(name, 0) + int(count)
+        own[names[-1]] = own.get(names[-1], 0) + int(count)
+    lines = [f"py-spy --gil: {total} samples of the API's processes holding the GIL", "", "inclusive:"]
+    lines += [f"{n * 100 / total:5.1f}%  {name}" for name, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]]
+    lines += ["", "self:"]
+    lines += [f"{n * 100 / total:5.1f}%  {name}" for name, n in sorted(own.items(), key=lambda kv: -kv[1])[:top]]
+    (out / "profile-summary.txt").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[:3] + lines[3:3 + 25]))
 
 
 def wait_ready(url: str, container: str, timeout_s: float = 90) -> None:
@@ -253,12 +294,15 @@ def main() -> int:
         servers = {"api": api_pid, "postgres": pg_pid, "redis": redis_server.process.pid}
         cpu_before = {name: tree_cpu_s(pid) for name, pid in servers.items()}
         wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        profiler = start_profile(api_pid, duration, out) if env("API_LOAD_PROFILE") == "1" else None
         before = loadavg()
         fresh = run_wrk(wrk, url, "fresh", duration, connections, threads, out,
                         {"API_LOAD_FIXTURE": str(fixture), "API_LOAD_PREFIX": prefix,
                          "API_LOAD_PATIENTS": str(patients)})
         after = loadavg()
         wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if profiler is not None:
+            summarize_profile(profiler, out)
         cpu_used = {name: tree_cpu_s(pid) - cpu_before[name] for name, pid in servers.items()}
         cpu_used["wrk"] = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime + wrk_before.ru_stime)
 

@@ -34,4 +34,6 @@ tomllib.loads(text)
 open(path, "w").write(text)
 PY
 STATE_DIR=$OWN/state LOCAL_REGISTRY=$LOCAL_REGISTRY python3 "$SRC/tools/engine/bases.py" build rust-builder >&2
+# The layers are in the registry now; the disk is shared.
+rm -rf "$OWN/state/bases-work"
 echo "$LOCAL_REGISTRY/patient-risk/bench-bases/rust-builder:local"

@@ -105,6 +105,7 @@ class Build:
     ran: list[str] = field(default_factory=list)  # steps executed (not cache hits)
     peak_rss_mib: float = 0.0
     first_lookup: float | None = None  # seconds from the client's start to the first base lookup
+    frontend_ready: float | None = None  # seconds from the client's start to the frontend image resolved
 
 
 def parse_ts(value: str) -> float:
@@ -119,9 +120,9 @@ def parse_ts(value: str) -> float:
     return stamp.timestamp() + (float("0." + frac) if frac else 0.0)
 
 
-def first_lookup(text: str) -> float | None:
-    """When the frontend doing the work made its first request for the image: the earliest
-    `load metadata for <base>` vertex (every frontend looks its bases up right after parsing)."""
+def vertex_time(text: str, match, key: str, pick=min) -> float | None:
+    """The earliest (or latest, pick=max) `key` timestamp ("started"/"completed") of the
+    vertexes whose name satisfies `match`, in a rawjson progress log."""
     times = []
     for line in text.splitlines():
         if not line.startswith("{"):
@@ -131,9 +132,21 @@ def first_lookup(text: str) -> float | None:
         except json.JSONDecodeError:
             continue
         for v in status.get("vertexes") or []:
-            if "load metadata for" in v.get("name", "") and v.get("started"):
-                times.append(parse_ts(v["started"]))
-    return min(times) if times else None
+            if match(v.get("name", "")) and v.get(key):
+                times.append(parse_ts(v[key]))
+    return pick(times) if times else None
+
+
+def first_lookup(text: str) -> float | None:
+    """When the frontend doing the work made its first request for the image: the earliest
+    `load metadata for <base>` vertex (every frontend looks its bases up right after parsing)."""
+    return vertex_time(text, lambda n: "load metadata for" in n, "started")
+
+
+def frontend_ready(text: str) -> float | None:
+    """When a gateway frontend's image was ready to start: the last completion of its
+    `docker-image://…` vertex (None for the builtin frontend, which has no image)."""
+    return vertex_time(text, lambda n: n.startswith("docker-image://"), "completed", max)
 
 
 def parse_progress(text: str) -> list[str]:
@@ -238,6 +251,18 @@ class Bench:
 
     def prune(self) -> None:
         subprocess.run(["bash", str(REPO / "bench" / "engine.sh"), "prune"], check=True)
+        self.check_disk()
+
+    def check_disk(self) -> None:
+        """The machine's disk is shared: a cold build (Cargo/Go caches, QEMU rootfs) needs room,
+        and filling the disk breaks everyone's builds. Stop rather than start one without it."""
+        import shutil
+
+        free_gib = shutil.disk_usage(STATE_DIR).free / 2**30
+        need = float(os.environ.get("BENCH_MIN_FREE_GIB", "3"))
+        if free_gib < need:
+            sys.exit(f"bench: only {free_gib:.1f} GiB free on {STATE_DIR}'s disk, a cold build needs {need:g} "
+                     "(BENCH_MIN_FREE_GIB): free space first; the results so far are not saved")
 
     def build_cmd(self, app: str, variant: str, *, output: str | None = None, opts: list[str] | None = None) -> list[str]:
         cmd = [str(BUILDCTL), "--addr", f"unix://{SOCK}", "build", "--progress=rawjson", "--frontend", "dockerfile.v0",
@@ -279,9 +304,9 @@ class Bench:
             log = STATE_DIR / "log" / f"bench-{app}-{variant}-failed.log"
             log.write_text(result.stderr)
             sys.exit(f"bench: {variant} build of {app} failed (full log {log}):\n{result.stderr[-2500:]}")
-        lookup = first_lookup(result.stderr)
+        lookup, ready = first_lookup(result.stderr), frontend_ready(result.stderr)
         return Build(took, parse_progress(result.stderr), (sampler.peak_kib / 1024) if sampler else 0.0,
-                     None if lookup is None else lookup - wall)
+                     None if lookup is None else lookup - wall, None if ready is None else ready - wall)
 
     def edit(self, rel: str, tag: str) -> tuple[Path, bytes]:
         path = self.tree / rel
@@ -328,6 +353,8 @@ class Bench:
                     self.cell_append("noop", app, variant, {"seconds": b.seconds, "ran": len(b.ran)})
                     if b.first_lookup is not None:
                         self.cell_append("first-lookup", app, variant, {"seconds": b.first_lookup})
+                    if b.frontend_ready is not None:
+                        self.cell_append("frontend-ready", app, variant, {"seconds": b.frontend_ready})
 
     def row_changed(self, row: str, app: str, rel: str) -> None:
         """Median over runs of a rebuild after appending a distinct line to `rel`; each variant
@@ -500,7 +527,7 @@ def render_table(res: dict) -> str:
 
     order = [r for r in ["cold", "noop", "docs", "other"] if r in cells]
     order += sorted(r for r in cells if r.startswith("change:"))
-    order += [r for r in ["first-lookup", "startup"] if r in cells]
+    order += [r for r in ["frontend-ready", "first-lookup", "startup"] if r in cells]
     for row in order:
         apps = [a for a in ALL_APPS if a in cells[row]]
         for app in apps:

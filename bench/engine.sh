@@ -35,11 +35,8 @@ answers() { timeout 10 "$BIN_DIR/buildctl" --addr "unix://$SOCK" debug workers >
 cmd_up() {
   [[ $(id -u) == 0 ]] || die "run as root (buildkitd with the runc worker needs it)"
   STATE_DIR=$STATE_DIR BUILDKIT_VERSION=$BUILDKIT_VERSION bash "$HERE/../tools/buildkit/buildkit.sh" install >&2
-  local pid; pid=$(daemon_pid)
-  if [[ -n $pid ]] && answers; then say "running (pid $pid, unix://$SOCK)"; return; fi
-  [[ -n $pid ]] && kill "$pid" 2>/dev/null && sleep 1
   mkdir -p "$ROOT" "$(dirname "$LOG")"
-  cat >"$CONF" <<CONF
+  cat >"$CONF.new" <<CONF
 # Rendered by bench/engine.sh; do not edit.
 root = "$ROOT/state"
 [grpc]
@@ -49,13 +46,18 @@ root = "$ROOT/state"
   platforms = ["linux/amd64", "linux/arm64"]
   gc = true
   reservedSpace = "1GB"
-  maxUsedSpace = "30000MB"
+  maxUsedSpace = "${BENCH_GC_KEEP:-8GB}"
+  minFreeSpace = "${BENCH_GC_MIN_FREE:-4GB}"
 [worker.containerd]
   enabled = false
 [registry."$LOCAL_REGISTRY"]
   http = true
   insecure = true
 CONF
+  local pid; pid=$(daemon_pid)
+  if [[ -n $pid ]] && answers && cmp -s "$CONF.new" "$CONF"; then rm -f "$CONF.new"; say "running (pid $pid, unix://$SOCK)"; return; fi
+  [[ -n $pid ]] && { say "restarting (config changed or daemon not answering)"; cmd_down; }
+  mv "$CONF.new" "$CONF"
   rm -f "$SOCK"
   setsid nohup "$BIN_DIR/buildkitd" --config "$CONF" >>"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"

@@ -141,3 +141,15 @@ def test_first_lookup_is_the_earliest_base_metadata_request():
     )
     assert bench.first_lookup(text) == pytest.approx(bench.parse_ts("2026-12-06T05:00:00Z") + 0.5)
     assert bench.first_lookup(progress({"digest": "a", "name": "[dev-guide-docs] mkdocs build", "started": "2026-12-06T05:00:00Z"})) is None
+
+
+def test_frontend_ready_is_the_last_completion_of_the_frontend_image():
+    """A gateway frontend is ready once its image vertex completed (the latest report wins);
+    the builtin frontend has no image vertex."""
+    text = progress(
+        {"digest": "f", "name": "docker-image://127.0.0.1:5000/f@sha256:1", "started": "2026-12-06T05:00:00.1Z"},
+        {"digest": "f", "name": "docker-image://127.0.0.1:5000/f@sha256:1", "completed": "2026-12-06T05:00:00.2Z"},
+        {"digest": "g", "name": "docker-image://127.0.0.1:5000/f@sha256:1", "completed": "2026-12-06T05:00:00.25Z"},
+    )
+    assert bench.frontend_ready(text) == pytest.approx(bench.parse_ts("2026-12-06T05:00:00Z") + 0.25)
+    assert bench.frontend_ready(progress({"digest": "a", "name": "[internal] load build definition", "completed": "2026-12-06T05:00:00Z"})) is None
