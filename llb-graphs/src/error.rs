@@ -9,7 +9,7 @@ pub type Result<T, E = GraphError> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum GraphError {
     /// The requested target does not exist for this app.
-    #[error("unknown target {target:?} for app {app}: available targets are {available} (see `docker buildx build --call targets`)")]
+    #[error("unknown target `{target}` for {app}: use one of {available} (list them with `docker buildx build --call targets -f {spec_file} .`)")]
     UnknownTarget {
         /// The app the spec describes.
         app: String,
@@ -17,6 +17,8 @@ pub enum GraphError {
         target: String,
         /// Comma-separated names of the app's targets.
         available: String,
+        /// The spec file.
+        spec_file: String,
     },
     /// A native-only target was asked for another platform.
     #[error("target {target:?} of {app} builds only for the build platform {build}, not {requested}: drop --platform, or build the `release` target for {requested}")]

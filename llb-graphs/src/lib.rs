@@ -9,7 +9,9 @@
 //!
 //! ## Map of the crate
 //! - [`build`]: one (app, target, platform) → [`PlatformImage`] (LLB state + OCI config).
-//! - [`targets()`](targets::targets): the target registry (drives `--call targets`, docs, golden tests).
+//! - [`targets()`](targets::targets): the target registry (drives `--call targets`, docs, golden tests);
+//!   [`targets::parse`] turns the user's `--target` into a [`TargetInfo`] once, at the edge,
+//!   and each graph matches its typed [`Stop`] exhaustively.
 //! - [`catalog()`](catalog::catalog), [`base_ref`]: `bases/catalog.toml` and the `BASE_IMAGES` switch.
 //! - [`required_bases`], [`secrets_used`], [`cache_ids`]: what a graph needs, read
 //!   off the graph itself (for resolving bases and for `--call outline`).
@@ -52,7 +54,10 @@ pub use request::{
     ResolvedBases,
 };
 pub use sbom_inputs::{BuildRecord, ImageContent, SbomBase, SbomInputs};
-pub use targets::{targets, PlatformPolicy, TargetInfo};
+pub use targets::{
+    targets, Flavor, GoOperatorStop, MkdocsSiteStop, PlatformPolicy, PythonApiStop, Stop,
+    TargetInfo, WebSpaStop,
+};
 pub use toolkit::image_config::LABEL_PREFIX;
 
 use toolkit::{Ctx, Ledger};
@@ -64,22 +69,20 @@ pub fn build(req: &BuildRequest<'_>) -> Result<PlatformImage> {
 }
 
 fn build_with_ledger(req: &BuildRequest<'_>) -> Result<(PlatformImage, Ledger)> {
-    let info = check_target(req.spec, req.target)?;
-    check_platform(req, info)?;
+    check_target(req.spec, req.target)?;
+    check_platform(req, req.target)?;
     let ctx = Ctx::new(req);
-    let image = apps::graph(&ctx, info)?;
+    let image = apps::graph(&ctx, req.target.stop)?;
     Ok((image, ctx.into_ledger()))
 }
 
-fn check_target(spec: &AppSpec, target: &str) -> Result<&'static TargetInfo> {
-    targets::find(spec.graph, target).ok_or_else(|| GraphError::UnknownTarget {
-        app: spec.app.clone(),
-        target: target.to_string(),
-        available: targets::targets_for(spec.graph)
-            .map(|t| t.name)
-            .collect::<Vec<_>>()
-            .join(", "),
-    })
+/// A target parsed for another app's graph is as unknown as a typo.
+fn check_target(spec: &AppSpec, target: &TargetInfo) -> Result<()> {
+    if target.graph == spec.graph {
+        Ok(())
+    } else {
+        targets::parse(spec, Some(target.name)).map(|_| ())
+    }
 }
 
 fn check_platform(req: &BuildRequest<'_>, info: &TargetInfo) -> Result<()> {
@@ -123,10 +126,10 @@ pub fn spec_platforms(spec: &AppSpec) -> Vec<Platform> {
 
 /// Builds the graph for every spec platform with every catalog base standing
 /// in unresolved, and returns what the graph asked for.
-fn survey(spec: &AppSpec, target: &str) -> Result<Ledger> {
-    let info = check_target(spec, target)?;
+fn survey(spec: &AppSpec, target: &TargetInfo) -> Result<Ledger> {
+    check_target(spec, target)?;
     let build_platform = Platform::linux_amd64();
-    let platforms = match info.platforms {
+    let platforms = match target.platforms {
         PlatformPolicy::Requested => spec_platforms(spec),
         PlatformPolicy::NativeOnly | PlatformPolicy::ArchIndependent => {
             vec![build_platform.clone()]
@@ -177,7 +180,7 @@ fn survey(spec: &AppSpec, target: &str) -> Result<Ledger> {
 /// The bases a target's graph opens, and on which platform: resolve each
 /// (with [`base_ref`]) for the build platform or every target platform and
 /// pass them in [`BuildRequest::bases`].
-pub fn required_bases(spec: &AppSpec, target: &str) -> Result<Vec<BaseRequirement>> {
+pub fn required_bases(spec: &AppSpec, target: &TargetInfo) -> Result<Vec<BaseRequirement>> {
     Ok(survey(spec, target)?.bases.into_iter().collect())
 }
 
@@ -196,7 +199,7 @@ pub struct ContextRead {
 
 /// Every build-context slice a target's graph reads, on every spec platform:
 /// the ground truth for "which apps does a change touch" (`affected`).
-pub fn context_reads(spec: &AppSpec, target: &str) -> Result<Vec<ContextRead>> {
+pub fn context_reads(spec: &AppSpec, target: &TargetInfo) -> Result<Vec<ContextRead>> {
     Ok(survey(spec, target)?.contexts.into_iter().collect())
 }
 
@@ -212,7 +215,7 @@ pub struct SecretUse {
 }
 
 /// Every secret a target's steps can use, by id.
-pub fn secrets_used(spec: &AppSpec, target: &str) -> Result<Vec<SecretUse>> {
+pub fn secrets_used(spec: &AppSpec, target: &TargetInfo) -> Result<Vec<SecretUse>> {
     Ok(survey(spec, target)?
         .secrets
         .into_iter()
@@ -225,6 +228,6 @@ pub fn secrets_used(spec: &AppSpec, target: &str) -> Result<Vec<SecretUse>> {
 }
 
 /// Every cache-mount id a target's steps use (without `BUILDKIT_CACHE_MOUNT_NS`).
-pub fn cache_ids(spec: &AppSpec, target: &str) -> Result<Vec<String>> {
+pub fn cache_ids(spec: &AppSpec, target: &TargetInfo) -> Result<Vec<String>> {
     Ok(survey(spec, target)?.caches.into_iter().collect())
 }

@@ -18,8 +18,8 @@ pub struct BuildRequest<'a> {
     pub spec_file: &'a str,
     /// The spec's text, for source locations.
     pub spec_text: &'a str,
-    /// `release` (default when empty), `local-runtime` or a debug target.
-    pub target: &'a str,
+    /// The target, parsed from `--target` at the edge ([`crate::targets::parse`]).
+    pub target: &'a crate::TargetInfo,
     /// Where compile steps run (BUILDKIT_WORKERS[0].Platforms[0]).
     pub build_platform: Platform,
     /// The platform of the image being built.

@@ -47,7 +47,7 @@ fn secrets_used_are_declared_by_the_spec() {
     for app in common::APPS {
         let s = common::spec(app);
         let declared: BTreeSet<&str> = s.spec.secrets.iter().map(|d| d.id.as_str()).collect();
-        let used = llb_graphs::secrets_used(&s.spec, "release").unwrap();
+        let used = llb_graphs::secrets_used(&s.spec, common::target(&s.spec, "release")).unwrap();
         assert!(
             used.iter().any(|u| u.id == "host_ca_bundle"),
             "{app}: some step reaches a registry"
@@ -240,7 +240,7 @@ fn unconfigured_private_indexes_add_no_secret() {
 #[test]
 fn caches_are_namespaced_and_listed() {
     let s = common::spec("patient-risk-python-api");
-    let ids = llb_graphs::cache_ids(&s.spec, "release").unwrap();
+    let ids = llb_graphs::cache_ids(&s.spec, common::target(&s.spec, "release")).unwrap();
     for want in [
         "patient-risk/cargo-registry",
         "patient-risk/zig",
@@ -264,7 +264,7 @@ fn required_bases_match_the_platform_roles() {
     use llb_graphs::BasePlatform::{Build, Target};
     let s = common::spec("patient-risk-python-api");
     let bases: Vec<(String, llb_graphs::BasePlatform)> =
-        llb_graphs::required_bases(&s.spec, "release")
+        llb_graphs::required_bases(&s.spec, common::target(&s.spec, "release"))
             .unwrap()
             .into_iter()
             .map(|b| (b.name, b.platform))
@@ -277,7 +277,7 @@ fn required_bases_match_the_platform_roles() {
             ("rust-builder".into(), Build)
         ]
     );
-    let wheel = llb_graphs::required_bases(&s.spec, "wheel").unwrap();
+    let wheel = llb_graphs::required_bases(&s.spec, common::target(&s.spec, "wheel")).unwrap();
     assert_eq!(
         wheel.len(),
         1,

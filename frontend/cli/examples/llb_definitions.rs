@@ -38,14 +38,14 @@ fn main() -> Result<(), Failure> {
                 continue;
             }
             let none = BTreeMap::new();
-            let required = llb_graphs::required_bases(&spec, target.name)?;
+            let required = llb_graphs::required_bases(&spec, target)?;
             let bases = ResolvedBases::unpinned(&required, &build_platform, std::slice::from_ref(platform), &none, &none)?;
             let context = ContextSource::local(None);
             let req = BuildRequest {
                 spec: &spec,
                 spec_file: &shown,
                 spec_text: &text,
-                target: target.name,
+                target,
                 build_platform: build_platform.clone(),
                 target_platform: platform.clone(),
                 build_args: &none,

@@ -158,7 +158,7 @@ pub fn app_reads(spec_file: &str, text: &str) -> Result<AppReads, CliError> {
     let spec = app_spec::parse(spec_file, text).map_err(|d| CliError::failed(format!("{d}")))?;
     let mut slices = BTreeSet::new();
     for t in llb_graphs::targets::targets_for(spec.graph) {
-        let reads = llb_graphs::context_reads(&spec, t.name)
+        let reads = llb_graphs::context_reads(&spec, t)
             .map_err(|e| CliError::failed(format!("{spec_file}: target {}: {e}", t.name)))?;
         slices.extend(reads);
     }

@@ -192,7 +192,7 @@ pub fn plan(args: &[String]) -> Result<String, CliError> {
     };
     let build_args = a.pairs("--build-arg")?;
     let named = a.pairs("--build-context")?;
-    let required = llb_graphs::required_bases(&spec, target.name).map_err(|e| CliError::failed(e.to_string()))?;
+    let required = llb_graphs::required_bases(&spec, target).map_err(|e| CliError::failed(e.to_string()))?;
     let bases = ResolvedBases::unpinned(
         &required,
         &build_platform,
@@ -207,7 +207,7 @@ pub fn plan(args: &[String]) -> Result<String, CliError> {
         spec: &spec,
         spec_file: &shown,
         spec_text: &src.text,
-        target: target.name,
+        target,
         build_platform,
         target_platform: target_platform.clone(),
         build_args: &build_args,

@@ -341,7 +341,7 @@ impl Build<'_> {
                 spec: self.spec,
                 spec_file: self.src.filename(),
                 spec_text: &self.src.text,
-                target: self.target.name,
+                target: self.target,
                 build_platform: self.build_platform.clone(),
                 target_platform: platform.clone(),
                 build_args: &self.opts.build_args,
@@ -437,7 +437,7 @@ impl Build<'_> {
 
     /// Resolves every base the graph needs (per platform) to a digest and config.
     async fn resolve_bases(&self, targets: &[Platform]) -> Result<ResolvedBases, FrontendError> {
-        let required = llb_graphs::required_bases(self.spec, self.target.name).map_err(|e| self.graph_error(e))?;
+        let required = llb_graphs::required_bases(self.spec, self.target).map_err(|e| self.graph_error(e))?;
         let mut wanted: BTreeMap<(String, Platform), llb::ImageRef> = BTreeMap::new();
         for req in &required {
             let platforms: Vec<&Platform> = match req.platform {

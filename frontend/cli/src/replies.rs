@@ -12,19 +12,10 @@ use llb_graphs::{PlatformPolicy, TargetInfo};
 
 use crate::spec_source::{span_range, SpecSource};
 
-/// The target `name` of the spec's graph (`None` = the default target).
+/// The target `name` of the spec's graph (`None` = the default target): the
+/// user's `--target`, parsed once, here at the edge.
 pub fn target_info(spec: &AppSpec, name: Option<&str>) -> Result<&'static TargetInfo, FrontendError> {
-    llb_graphs::targets::find(spec.graph, name.unwrap_or("")).ok_or_else(|| {
-        let available: Vec<&str> = llb_graphs::targets::targets_for(spec.graph).map(|t| t.name).collect();
-        FrontendError::message(format!(
-                "unknown target `{}` for {}: use one of {} (list them with `docker buildx build --call targets -f {} .`)",
-                name.unwrap_or(""),
-                spec.app,
-                available.join(", "),
-                spec.file,
-            ),
-        )
-    })
+    llb_graphs::targets::parse(spec, name).map_err(graph_error)
 }
 
 /// The platforms a target builds for, as shown in replies.
@@ -78,7 +69,7 @@ pub fn outline(
             location: located(format!("args.{}", a.name)),
         })
         .collect();
-    let secrets = llb_graphs::secrets_used(spec, target.name)
+    let secrets = llb_graphs::secrets_used(spec, target)
         .map_err(graph_error)?
         .into_iter()
         .map(|s| OutlineSecret {
@@ -87,7 +78,7 @@ pub fn outline(
             required: s.required,
         })
         .collect();
-    let cache = llb_graphs::cache_ids(spec, target.name)
+    let cache = llb_graphs::cache_ids(spec, target)
         .map_err(graph_error)?
         .into_iter()
         .map(|id| OutlineCache { id, location: None })

@@ -15,6 +15,7 @@ use super::settings_mismatch;
 use crate::error::{GraphError, Result};
 use crate::request::PlatformImage;
 use crate::steps::mkdocs_site::{mkdocs_site, Sites};
+use crate::targets::{Flavor, MkdocsSiteStop};
 use crate::toolkit::runtime::RuntimeImage;
 use crate::toolkit::Ctx;
 
@@ -34,7 +35,7 @@ fn site_name(app_dir: &str, config: &str) -> Option<String> {
     }
 }
 
-pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
+pub(crate) fn graph(ctx: &Ctx<'_>, stop: MkdocsSiteStop) -> Result<PlatformImage> {
     let spec = ctx.req.spec;
     let GraphSettings::MkdocsSite { configs, sources } = &spec.build else {
         return Err(settings_mismatch(ctx));
@@ -65,8 +66,10 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
             portal: format!("{app_dir}/portal"),
         },
     )?;
-    if target == "docs-site" {
-        return Ok(ctx.artifact(site));
+    match stop {
+        MkdocsSiteStop::DocsSite => return Ok(ctx.artifact(site)),
+        // The same image for Compose: the native-only policy is the difference.
+        MkdocsSiteStop::Image(Flavor::Release | Flavor::LocalRuntime) => {}
     }
 
     // runtime: nginx-runtime with the sites and the app's server config.

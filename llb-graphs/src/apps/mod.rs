@@ -7,20 +7,18 @@ mod patient_risk_python_api;
 mod patient_risk_web;
 mod risk_monitor_operator;
 
-use app_spec::Graph;
-
 use crate::error::{GraphError, Result};
 use crate::request::PlatformImage;
-use crate::targets::TargetInfo;
+use crate::targets::Stop;
 use crate::toolkit::Ctx;
 
-/// Builds `target` with the graph its spec names.
-pub(crate) fn graph(ctx: &Ctx<'_>, target: &TargetInfo) -> Result<PlatformImage> {
-    match ctx.req.spec.graph {
-        Graph::GoOperator => risk_monitor_operator::graph(ctx, target.name),
-        Graph::PythonApi => patient_risk_python_api::graph(ctx, target.name),
-        Graph::WebSpa => patient_risk_web::graph(ctx, target.name),
-        Graph::MkdocsSite => dev_guide_docs::graph(ctx, target.name),
+/// Builds the target that stops at `stop`, with the graph it belongs to.
+pub(crate) fn graph(ctx: &Ctx<'_>, stop: Stop) -> Result<PlatformImage> {
+    match stop {
+        Stop::GoOperator(stop) => risk_monitor_operator::graph(ctx, stop),
+        Stop::PythonApi(stop) => patient_risk_python_api::graph(ctx, stop),
+        Stop::WebSpa(stop) => patient_risk_web::graph(ctx, stop),
+        Stop::MkdocsSite(stop) => dev_guide_docs::graph(ctx, stop),
     }
 }
 

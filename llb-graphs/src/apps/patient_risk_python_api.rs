@@ -21,7 +21,7 @@ use crate::sbom_inputs::ImageContent;
 use crate::steps::conan_package::ConanPackage;
 use crate::steps::manylinux_wheel::{cargo_record, conan_records, manylinux_wheel, ConanLink, WheelCrate};
 use crate::steps::uv_site_packages::{python_wheels, uv_site_packages, UvProject};
-use crate::targets::LOCAL_RUNTIME;
+use crate::targets::{Flavor, PythonApiStop};
 use crate::toolkit::image_config::Healthcheck;
 use crate::toolkit::runtime::RuntimeImage;
 use crate::toolkit::Ctx;
@@ -38,7 +38,7 @@ pub(crate) fn dsp_package() -> ConanPackage {
     }
 }
 
-pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
+pub(crate) fn graph(ctx: &Ctx<'_>, stop: PythonApiStop) -> Result<PlatformImage> {
     let spec = ctx.req.spec;
     let GraphSettings::PythonApi {
         wheel,
@@ -65,9 +65,11 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         }],
     };
     let native = manylinux_wheel(ctx, &krate)?;
-    if target == "wheel" {
-        return Ok(ctx.artifact(native));
-    }
+    let image_flavor = match stop {
+        PythonApiStop::Wheel => return Ok(ctx.artifact(native)),
+        PythonApiStop::SitePackages => None,
+        PythonApiStop::Image(flavor) => Some(flavor),
+    };
 
     // deps: locked requirements + pure-Python wheels, then the target's site-packages.
     let project = UvProject {
@@ -77,9 +79,9 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
     };
     let wheels = python_wheels(ctx, &project)?;
     let site = uv_site_packages(ctx, &wheels, &native)?;
-    if target == "site-packages" {
+    let Some(flavor) = image_flavor else {
         return Ok(ctx.artifact(site));
-    }
+    };
 
     // runtime: python-runtime with the site-packages, as the spec's non-root user.
     let rt = &spec.runtime;
@@ -119,9 +121,12 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
     for record in conan_records(ctx, &krate)? {
         image = image.sbom_record(record);
     }
-    if target == LOCAL_RUNTIME && rt.migrations {
+    match flavor {
         // Compose: apply the Alembic migrations on start, then serve.
-        image = image.env("PATIENT_RISK_MIGRATE_ON_START", "true")?;
+        Flavor::LocalRuntime if rt.migrations => {
+            image = image.env("PATIENT_RISK_MIGRATE_ON_START", "true")?;
+        }
+        Flavor::LocalRuntime | Flavor::Release => {}
     }
     // One check: the wheel's modules (spec) and the app with all its dependencies import.
     let imports = smoke_imports

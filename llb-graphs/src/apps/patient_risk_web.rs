@@ -14,7 +14,7 @@ use super::settings_mismatch;
 use crate::error::Result;
 use crate::request::PlatformImage;
 use crate::steps::node_bundle::{node_bundle, npm_record, NpmWorkspace};
-use crate::targets::LOCAL_RUNTIME;
+use crate::targets::{Flavor, WebSpaStop};
 use crate::toolkit::registries::PackageSource;
 use crate::toolkit::runtime::RuntimeImage;
 use crate::toolkit::Ctx;
@@ -24,7 +24,7 @@ const HOME: &str = "/usr/share/patient-risk-web";
 /// The API service in the Compose project.
 const COMPOSE_API: &str = "http://api:8080";
 
-pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
+pub(crate) fn graph(ctx: &Ctx<'_>, stop: WebSpaStop) -> Result<PlatformImage> {
     let spec = ctx.req.spec;
     let GraphSettings::WebSpa { npm_workspace } = &spec.build else {
         return Err(settings_mismatch(ctx));
@@ -50,9 +50,10 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
             registry_packages: spec.packages.clone(),
         },
     )?;
-    if target == "web-bundle" {
-        return Ok(ctx.artifact(built.bundle));
-    }
+    let flavor = match stop {
+        WebSpaStop::WebBundle => return Ok(ctx.artifact(built.bundle)),
+        WebSpaStop::Image(flavor) => flavor,
+    };
     let bundle = &built.bundle;
 
     // runtime: nginx-runtime of the target platform + the bundle + the app's nginx files.
@@ -97,8 +98,9 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         .entrypoint(&[&start], &[])
         .stop_signal("SIGQUIT")
         .sbom_record(npm_record(&built, &app_dir));
-    if target == LOCAL_RUNTIME {
-        image = image.env("PATIENT_RISK_API_UPSTREAM", COMPOSE_API)?;
+    match flavor {
+        Flavor::LocalRuntime => image = image.env("PATIENT_RISK_API_UPSTREAM", COMPOSE_API)?,
+        Flavor::Release => {}
     }
     image
         .smoke_with_env(

@@ -15,10 +15,11 @@ use crate::error::Result;
 use crate::request::PlatformImage;
 use crate::sbom_inputs::ImageContent;
 use crate::steps::go_binary::{go_binary, GoMain};
+use crate::targets::{Flavor, GoOperatorStop};
 use crate::toolkit::runtime::RuntimeImage;
 use crate::toolkit::Ctx;
 
-pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
+pub(crate) fn graph(ctx: &Ctx<'_>, stop: GoOperatorStop) -> Result<PlatformImage> {
     let spec = ctx.req.spec;
     let GraphSettings::GoOperator { main_package } = &spec.build else {
         return Err(settings_mismatch(ctx));
@@ -40,8 +41,10 @@ pub(crate) fn graph(ctx: &Ctx<'_>, target: &str) -> Result<PlatformImage> {
         spec_key: "build.main-package".to_string(),
     };
     let bin = go_binary(ctx, &main)?;
-    if target == "go-binary" {
-        return Ok(ctx.artifact(bin));
+    match stop {
+        GoOperatorStop::GoBinary => return Ok(ctx.artifact(bin)),
+        // The same image for Compose: the native-only policy is the difference.
+        GoOperatorStop::Image(Flavor::Release | Flavor::LocalRuntime) => {}
     }
 
     // runtime: static-runtime already carries the CA bundle and the nonroot user.

@@ -237,7 +237,7 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
             ),
             (
                 format!("{LABEL_PREFIX}.target"),
-                effective_target(ctx).to_string(),
+                ctx.req.target.name.to_string(),
             ),
             (format!("{LABEL_PREFIX}.runtime.port"), rt.port.to_string()),
             (
@@ -269,14 +269,6 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
     }
 }
 
-fn effective_target<'a>(ctx: &'a Ctx<'_>) -> &'a str {
-    if ctx.req.target.is_empty() {
-        crate::targets::RELEASE
-    } else {
-        ctx.req.target
-    }
-}
-
 impl Ctx<'_> {
     /// A copy that creates missing parent directories (as `COPY` does), with
     /// this build's file timestamp (SOURCE_DATE_EPOCH) applied.
@@ -305,7 +297,7 @@ impl Ctx<'_> {
             "os": p.os(),
             "config": {"Labels": {
                 format!("{LABEL_PREFIX}.app"): self.app(),
-                format!("{LABEL_PREFIX}.target"): effective_target(self),
+                format!("{LABEL_PREFIX}.target"): self.req.target.name,
             }},
             "rootfs": {"type": "layers", "diff_ids": []},
             "history": [],

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use llb::{MarshalOpts, Platform};
-use llb_graphs::{BuildRequest, ContextSource, PlatformImage, ResolvedBases};
+use llb_graphs::{BuildRequest, ContextSource, PlatformImage, ResolvedBases, TargetInfo};
 
 pub const APPS: [&str; 4] = [
     "risk-monitor-operator",
@@ -42,6 +42,11 @@ pub fn args(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The registered target `name` of the spec's app, parsed as the frontend does.
+pub fn target(spec: &app_spec::AppSpec, name: &str) -> &'static TargetInfo {
+    llb_graphs::targets::parse(spec, Some(name)).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Builds one (app, target, platform) with unpinned local bases; build platform linux/amd64.
 pub fn build_with(
     s: &Spec,
@@ -50,6 +55,7 @@ pub fn build_with(
     build_args: &BTreeMap<String, String>,
 ) -> llb_graphs::Result<PlatformImage> {
     let build = Platform::linux_amd64();
+    let target = llb_graphs::targets::parse(&s.spec, Some(target))?;
     let reqs = llb_graphs::required_bases(&s.spec, target)?;
     let none = BTreeMap::new();
     let bases = ResolvedBases::unpinned(
