@@ -13,8 +13,10 @@
 //!   [`targets::parse`] turns the user's `--target` into a [`TargetInfo`] once, at the edge,
 //!   and each graph matches its typed [`Stop`] exhaustively.
 //! - [`catalog()`](catalog::catalog), [`base_ref`]: `bases/catalog.toml` and the `BASE_IMAGES` switch.
-//! - [`required_bases`], [`secrets_used`], [`cache_ids`]: what a graph needs, read
-//!   off the graph itself (for resolving bases and for `--call outline`).
+//! - [`required_bases`], [`secrets_used`], [`cache_ids`], [`context_reads`],
+//!   [`location_keys`]: what a graph needs and names, read off the graph itself
+//!   (for resolving bases, `--call outline`, `affected`, and the test that every
+//!   [`app_spec::SpecKey`] a graph points an op at resolves in the shipped specs).
 //! - [`SbomInputs`] (`sbom_inputs`): plain data, what the frontend reads for an
 //!   image's SBOM; the steps that write a [`BuildRecord`] sit beside the step they
 //!   describe (`steps::manylinux_wheel::cargo_record`, `steps::node_bundle::npm_record`).
@@ -168,6 +170,7 @@ fn survey(spec: &AppSpec, target: &TargetInfo) -> Result<Ledger> {
         ledger.bases.extend(l.bases);
         ledger.caches.extend(l.caches);
         ledger.contexts.extend(l.contexts);
+        ledger.locations.extend(l.locations);
         for (id, (required, steps)) in l.secrets {
             let e = ledger.secrets.entry(id).or_insert((false, BTreeSet::new()));
             e.0 |= required;
@@ -225,6 +228,12 @@ pub fn secrets_used(spec: &AppSpec, target: &TargetInfo) -> Result<Vec<SecretUse
             steps: steps.into_iter().collect(),
         })
         .collect())
+}
+
+/// Every spec key a target's graph points an op's source location at, on
+/// every spec platform (a key the spec leaves out gives its ops no location).
+pub fn location_keys(spec: &AppSpec, target: &TargetInfo) -> Result<Vec<app_spec::SpecKey>> {
+    Ok(survey(spec, target)?.locations.into_iter().collect())
 }
 
 /// Every cache-mount id a target's steps use (without `BUILDKIT_CACHE_MOUNT_NS`).

@@ -19,7 +19,8 @@
 //! - [`release`]: the release contract (`contracts/release.toml`), which
 //!   every spec's `image` must match.
 //! - [`AppSpec::spans`]: where each key was written, so graphs can attach
-//!   source locations to the ops a key produces.
+//!   source locations to the ops a key produces; graphs name keys as
+//!   [`SpecKey`]s ([`AppSpec::span_of`]), never as strings.
 
 mod checker;
 pub mod context;
@@ -47,7 +48,7 @@ pub use lint::{
 pub use release::ReleaseContract;
 pub use spec::{
     is_reserved_build_arg, AppSpec, ArgOrigin, BuildArg, Graph, GraphSettings, Platform, Runtime,
-    SecretDecl, SecretId, Spans, COMMON_BUILD_ARGS,
+    SecretDecl, SecretId, SpecKey, Spans, COMMON_BUILD_ARGS,
 };
 
 /// The frontend image every spec's `# syntax=` line names.

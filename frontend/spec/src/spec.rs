@@ -76,6 +76,11 @@ impl AppSpec {
         self.spans.get(key)
     }
 
+    /// Where a [`SpecKey`] was written (`None` for an optional key the spec leaves out).
+    pub fn span_of(&self, key: SpecKey) -> Option<Span> {
+        self.spans.get(key.path())
+    }
+
     /// The same spec with every span removed: two specs that say the same
     /// thing in a different layout or key order compare equal this way.
     pub fn without_spans(&self) -> AppSpec {
@@ -377,6 +382,65 @@ impl fmt::Display for SecretId {
 pub struct SecretDecl {
     pub id: SecretId,
     pub description: String,
+}
+
+/// A spec key that graph ops point their source location at (BuildKit shows
+/// that line when the op fails). A closed set: a graph names a key by variant,
+/// never by a string, so a key renamed here fails to compile in every graph
+/// that names it, and `tests/locations.rs` of `llb-graphs` checks that every key
+/// a graph names resolves in every shipped spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum SpecKey {
+    /// `app`: the app's directory `apps/<app>/` (files a graph copies from it).
+    App,
+    /// `packages`.
+    Packages,
+    /// The `[runtime]` table (its header): the image's runtime contract.
+    Runtime,
+    /// `build.wheel` (graph `python-api`).
+    BuildWheel,
+    /// `build.smoke-imports` (graph `python-api`).
+    BuildSmokeImports,
+    /// `build.npm-workspace` (graph `web-spa`).
+    BuildNpmWorkspace,
+    /// `build.main-package` (graph `go-operator`).
+    BuildMainPackage,
+    /// `build.configs` (graph `mkdocs-site`).
+    BuildConfigs,
+}
+
+impl SpecKey {
+    /// Every key.
+    pub const ALL: [SpecKey; 8] = [
+        SpecKey::App,
+        SpecKey::Packages,
+        SpecKey::Runtime,
+        SpecKey::BuildWheel,
+        SpecKey::BuildSmokeImports,
+        SpecKey::BuildNpmWorkspace,
+        SpecKey::BuildMainPackage,
+        SpecKey::BuildConfigs,
+    ];
+
+    /// Its path in [`Spans`].
+    pub const fn path(self) -> &'static str {
+        match self {
+            SpecKey::App => "app",
+            SpecKey::Packages => "packages",
+            SpecKey::Runtime => "runtime",
+            SpecKey::BuildWheel => "build.wheel",
+            SpecKey::BuildSmokeImports => "build.smoke-imports",
+            SpecKey::BuildNpmWorkspace => "build.npm-workspace",
+            SpecKey::BuildMainPackage => "build.main-package",
+            SpecKey::BuildConfigs => "build.configs",
+        }
+    }
+}
+
+impl fmt::Display for SpecKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.path())
+    }
 }
 
 /// Source positions of the spec's keys, by key path.

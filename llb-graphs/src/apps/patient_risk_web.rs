@@ -7,7 +7,7 @@
 //!          and runs nginx (`local-runtime`: /api/ proxied to http://api:8080)
 //! smoke:   `start.sh check` (render + `nginx -t`) on the native platform
 
-use app_spec::GraphSettings;
+use app_spec::{GraphSettings, SpecKey};
 use llb::{Chown, FileOps};
 
 use super::settings_mismatch;
@@ -46,7 +46,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: WebSpaStop) -> Result<PlatformImage> {
                 "VITE_API_BASE".to_string(),
                 ctx.arg("API_BASE_PATH").to_string(),
             )],
-            spec_key: "build.npm-workspace".to_string(),
+            spec_key: SpecKey::BuildNpmWorkspace,
             registry_packages: spec.packages.clone(),
         },
     )?;

@@ -7,7 +7,7 @@
 //! runtime: the binary alone at /usr/local/bin, non-root, ports from the spec
 //! smoke:   `<binary> --version` in the image on the native platform
 
-use app_spec::GraphSettings;
+use app_spec::{GraphSettings, SpecKey};
 use llb::{Chown, FileOps};
 
 use super::{plain_arg, settings_mismatch};
@@ -38,7 +38,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: GoOperatorStop) -> Result<PlatformImage
         main_package: main_package.clone(),
         binary: binary.clone(),
         version: plain_arg(ctx, "VERSION")?.to_string(),
-        spec_key: "build.main-package".to_string(),
+        spec_key: SpecKey::BuildMainPackage,
     };
     let bin = go_binary(ctx, &main)?;
     match stop {

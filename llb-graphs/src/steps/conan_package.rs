@@ -22,6 +22,7 @@
 //!
 //! One way of linking in both modes: the Conan-deployed static library.
 
+use app_spec::SpecKey;
 use llb::{Mount, Platform, State};
 
 use crate::error::{GraphError, Result};
@@ -96,7 +97,7 @@ fn conan_toolchain(ctx: &Ctx<'_>, pkg: &ConanPackage) -> Result<State> {
     )?;
     let step = Step::new(ctx.name("conan toolchain (pip install conan + cmake, pinned)"))
         .reaches(Registry::PyPi)
-        .at("build.wheel")
+        .at(SpecKey::BuildWheel)
         .mount(Mount::bind_ro("/pins", &pins)?)
         .mount(Mount::tmpfs("/tmp")?)
         .sh(rust.require_tools(&["python3", "gcc", "aarch64-linux-gnu-gcc"]))
@@ -137,7 +138,7 @@ pub(crate) fn conan_package(ctx: &Ctx<'_>, pkg: &ConanPackage) -> Result<State> 
         )
     };
     let mut step = Step::new(ctx.name_for_target(&what))
-        .at("build.wheel")
+        .at(SpecKey::BuildWheel)
         .mount(Mount::bind_ro("/src", &sources)?)
         .mount(Mount::bind_rw("/out", &State::scratch())?)
         .mount(Mount::tmpfs("/run/patient-risk-conan")?)

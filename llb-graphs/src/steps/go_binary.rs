@@ -7,6 +7,7 @@
 //! `go build` keyed by the sources. Both reach the Go proxy: the build step
 //! fetches whatever a pruned module cache lacks.
 
+use app_spec::SpecKey;
 use llb::{Mount, State};
 
 use super::elf_check;
@@ -31,7 +32,7 @@ pub(crate) struct GoMain {
     /// Version stamped with `-X main.version=`.
     pub(crate) version: String,
     /// Spec key the build step points at.
-    pub(crate) spec_key: String,
+    pub(crate) spec_key: SpecKey,
 }
 
 /// Builds `main` for the target platform; the result holds `/<binary>`.
@@ -64,7 +65,7 @@ pub(crate) fn go_binary(ctx: &Ctx<'_>, main: &GoMain) -> Result<State> {
         ctx.name_for_target(&format!("go build {}", main.main_package)),
     ))
     .reaches(Registry::GoProxy)
-    .at(&main.spec_key)
+    .at(main.spec_key)
     .mount(Mount::bind_ro("/src", &sources)?)
     .mount(Mount::bind_ro("/run/go-modules", &modules)?)
     .mount(Mount::bind_rw("/out", &State::scratch())?)

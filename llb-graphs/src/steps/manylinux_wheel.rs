@@ -17,6 +17,7 @@
 //!    `CARGO_TARGET_<TRIPLE>_LINKER` here: it overrides zig and brings glibc
 //!    2.34+ symbols back.
 
+use app_spec::SpecKey;
 use llb::{Mount, Platform, State};
 
 use super::conan_package::{conan_arch, conan_package, conan_record, ConanPackage};
@@ -110,7 +111,7 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
     let manifest = format!("/src/{}/Cargo.toml", krate.path);
     let mut build = Step::new(ctx.name_for_target(&format!("maturin build {} ({triple})", krate.path)))
         .reaches(Registry::Crates)
-        .at("build.wheel")
+        .at(SpecKey::BuildWheel)
         .mount(Mount::bind_ro("/src", &workspace)?)
         .mount(Mount::bind_rw("/out", &State::scratch())?)
         .mount(Mount::tmpfs("/tmp")?)
@@ -167,7 +168,7 @@ pub(crate) fn cargo_record(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<BuildRec
     // the registry is reachable for when that cache mount was pruned.
     let step = Step::new(ctx.name_for_target(&format!("cargo metadata {} ({triple}) for the SBOM", krate.path)))
         .reaches(Registry::Crates)
-        .at("build.wheel")
+        .at(SpecKey::BuildWheel)
         .mount(Mount::bind_ro("/src", &workspace)?)
         .mount(Mount::bind_rw("/out", &State::scratch())?)
         .cache(Cache::CargoRegistry { cargo_home })
@@ -258,7 +259,7 @@ open("Cargo.toml", "w").write(t)'"#;
     };
     let mut workspace = Step::new(ctx.name(name))
         .reaches(Registry::Crates)
-        .at("build.wheel")
+        .at(SpecKey::BuildWheel)
         .mount(Mount::bind_ro("/src", &sources)?)
         .mount(Mount::bind_rw("/out", &State::scratch())?)
         .cache(Cache::CargoRegistry {

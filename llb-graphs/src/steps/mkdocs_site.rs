@@ -5,6 +5,7 @@
 //!    (`requirements.txt`) installed by uv, keyed by that file alone.
 //! 2. `mkdocs build` of every config into `/<site>/`, plus the portal page at `/`.
 
+use app_spec::SpecKey;
 use llb::{Mount, State};
 
 use crate::error::Result;
@@ -50,7 +51,7 @@ pub(crate) fn mkdocs_site(ctx: &Ctx<'_>, sites: &Sites) -> Result<State> {
 
     let sources = ctx.context("docs-sources", &sites.sources)?;
     let mut build = Step::new(ctx.name("mkdocs build"))
-        .at("build.configs")
+        .at(SpecKey::BuildConfigs)
         .mount(Mount::bind_ro("/src", &sources)?)
         .mount(Mount::bind_rw("/out", &State::scratch())?)
         .mount(Mount::tmpfs("/tmp")?)

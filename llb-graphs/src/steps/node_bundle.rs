@@ -8,6 +8,7 @@
 //! 2. the workspace's `build` script on the sources copied over the installed
 //!    tree; the bundle directory is the result.
 
+use app_spec::SpecKey;
 use llb::{FileOps, Mount, State};
 
 use crate::error::Result;
@@ -30,7 +31,7 @@ pub(crate) struct NpmWorkspace {
     /// Build-time env (e.g. `VITE_API_BASE`).
     pub(crate) env: Vec<(String, String)>,
     /// Spec key the build step points at.
-    pub(crate) spec_key: String,
+    pub(crate) spec_key: SpecKey,
     /// Workspaces (repository paths) taken from the npm registry instead with
     /// `PACKAGE_SOURCE=registry`.
     pub(crate) registry_packages: Vec<String>,
@@ -135,7 +136,7 @@ pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<NodeBundle
         .file(FileOps::new().copy(ctx.copy(&sources, "/", WORK).dir_copy_contents(true)))?
         .with_custom_name(ctx.name("web sources"));
     let mut build = Step::new(ctx.name(&format!("npm run build --workspace {}", ws.package)))
-        .at(&ws.spec_key)
+        .at(ws.spec_key)
         .mount(Mount::bind_rw("/out", &State::scratch())?)
         .cwd(WORK)
         .env("NODE_ENV", "production")

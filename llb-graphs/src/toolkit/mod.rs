@@ -20,6 +20,7 @@ pub(crate) mod toolchain;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+use app_spec::SpecKey;
 use llb::{ImageOpts, Platform, SourceLocation, SourceMap, SourceRange, State};
 
 use crate::catalog;
@@ -37,6 +38,8 @@ pub(crate) struct Ledger {
     pub(crate) caches: BTreeSet<String>,
     /// Build-context slices the graph took (stage, include, exclude patterns).
     pub(crate) contexts: BTreeSet<crate::ContextRead>,
+    /// Spec keys the graph pointed ops at.
+    pub(crate) locations: BTreeSet<SpecKey>,
 }
 
 /// A base image opened for a graph: the source state (with the image's env,
@@ -128,9 +131,12 @@ impl<'r> Ctx<'r> {
     }
 
     /// The spec location of `key` (see `app_spec::Spans`), attached to the ops
-    /// that key causes so BuildKit errors point at the spec line.
-    pub(crate) fn location(&self, key: &str) -> Option<SourceLocation> {
-        let span = self.req.spec.span(key)?;
+    /// that key causes so BuildKit errors point at the spec line; `None` when
+    /// the spec leaves an optional key out. Every key asked for is recorded
+    /// (`crate::location_keys`).
+    pub(crate) fn location(&self, key: SpecKey) -> Option<SourceLocation> {
+        self.ledger.borrow_mut().locations.insert(key);
+        let span = self.req.spec.span_of(key)?;
         let range = SourceRange::new(
             u32::try_from(span.line).ok()?,
             u32::try_from(span.column).ok()?,

@@ -2,6 +2,7 @@
 //! registry access the step declares. A step that declares no registry runs
 //! with no network and sees no secret.
 
+use app_spec::SpecKey;
 use llb::{Exec, ExecState, Mount, NetMode, State};
 
 use super::caches::Cache;
@@ -19,7 +20,7 @@ pub(crate) struct Step {
     caches: Vec<Cache>,
     registries: Vec<Registry>,
     cwd: Option<String>,
-    spec_key: Option<String>,
+    spec_key: Option<SpecKey>,
 }
 
 impl Step {
@@ -77,8 +78,8 @@ impl Step {
     }
 
     /// The spec key whose span this step's errors point at.
-    pub(crate) fn at(mut self, key: impl Into<String>) -> Self {
-        self.spec_key = Some(key.into());
+    pub(crate) fn at(mut self, key: SpecKey) -> Self {
+        self.spec_key = Some(key);
         self
     }
 }
@@ -119,7 +120,7 @@ impl Ctx<'_> {
         if let Some(dir) = step.cwd {
             exec = exec.cwd(dir);
         }
-        if let Some(loc) = step.spec_key.as_deref().and_then(|k| self.location(k)) {
+        if let Some(loc) = step.spec_key.and_then(|k| self.location(k)) {
             exec = exec.location(loc);
         }
         Ok(on.run(exec)?)
