@@ -57,3 +57,30 @@ fn every_spec_key_is_written_in_some_shipped_spec() {
         );
     }
 }
+
+/// The runtime image's layers (every file op named for the target platform)
+/// and its smoke check carry a spec location, not only the build steps.
+#[test]
+fn runtime_copies_and_smoke_checks_point_at_the_spec() {
+    let amd = llb::Platform::linux_amd64();
+    for app in common::APPS {
+        let img = common::build(app, "release", &amd);
+        let dump = llb::dump(&common::marshal(&img, &amd));
+        let mut seen = 0;
+        for op in dump.split("\n#").skip(1) {
+            let mut lines = op.lines();
+            let head = lines.next().unwrap_or("");
+            let name = lines.next().unwrap_or("");
+            let layer = head.contains(" file ") && name.ends_with("(linux/amd64)\"");
+            if layer || name.contains("smoke check:") {
+                assert!(
+                    op.lines().any(|l| l.starts_with("  at apps/")),
+                    "{app}: no spec location on #{head} {name}"
+                );
+                seen += 1;
+            }
+        }
+        // At least one copied layer and the smoke check.
+        assert!(seen >= 2, "{app}: {seen}");
+    }
+}

@@ -8,7 +8,7 @@
 //! runtime: the sites in /usr/share/nginx/html, the app's server config with /healthz and /readyz
 //! smoke:   `nginx -t` on the native platform
 
-use app_spec::GraphSettings;
+use app_spec::{GraphSettings, SpecKey};
 use llb::{Chown, FileOps, Rm};
 
 use super::settings_mismatch;
@@ -79,6 +79,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: MkdocsSiteStop) -> Result<PlatformImage
     RuntimeImage::new(ctx, "nginx-runtime")?
         .add(
             "server config to /etc/nginx/conf.d/default.conf",
+            SpecKey::App,
             FileOps::new().copy(
                 ctx.copy(
                     &conf,
@@ -91,6 +92,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: MkdocsSiteStop) -> Result<PlatformImage
         )?
         .add(
             &format!("sites to {HTML}"),
+            SpecKey::BuildConfigs,
             FileOps::new()
                 .rm(Rm::new(format!("{HTML}/index.html")).allow_not_found(true))
                 .copy(
@@ -102,7 +104,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: MkdocsSiteStop) -> Result<PlatformImage
         .volume("/tmp")
         .user(&rt.user_spec())
         .expose(&rt.exposed_ports())
-        .smoke("nginx -t", &["nginx", "-t"])?
+        .smoke("nginx -t", SpecKey::Runtime, &["nginx", "-t"])?
         .finish()
 }
 

@@ -11,7 +11,7 @@
 //!          (`local-runtime` sets PATIENT_RISK_MIGRATE_ON_START=true: Alembic runs first)
 //! smoke:   import the spec's smoke modules and the app module, native platform only
 
-use app_spec::GraphSettings;
+use app_spec::{GraphSettings, SpecKey};
 use llb::{Chown, FileOps};
 
 use super::settings_mismatch;
@@ -91,6 +91,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: PythonApiStop) -> Result<PlatformImage>
     let mut image = RuntimeImage::new(ctx, "python-runtime")?
         .add(
             &format!("copy site-packages to {site_dir}"),
+            SpecKey::Packages,
             FileOps::new()
                 .mkdir(ctx.mkdir(&home, 0o755)?)
                 .copy(ctx.copy(&site, "/site-packages", &site_dir).chown(Chown::ids(0, 0))),
@@ -138,6 +139,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: PythonApiStop) -> Result<PlatformImage>
     image
         .smoke(
             &format!("import {imports}"),
+            SpecKey::BuildSmokeImports,
             &["python3", "-c", &format!("import {imports}")],
         )?
         .finish()

@@ -64,6 +64,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: WebSpaStop) -> Result<PlatformImage> {
     let mut image = RuntimeImage::new(ctx, "nginx-runtime")?
         .add(
             &format!("copy nginx template and start.sh to {HOME}"),
+            SpecKey::App,
             FileOps::new()
                 .mkdir(ctx.mkdir(HOME, 0o755)?)
                 .copy(
@@ -83,6 +84,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: WebSpaStop) -> Result<PlatformImage> {
         )?
         .add(
             &format!("copy the bundle to {HOME}/html"),
+            SpecKey::BuildNpmWorkspace,
             FileOps::new().copy(
                 ctx.copy(bundle, "/", &format!("{HOME}/html"))
                     .dir_copy_contents(true)
@@ -105,6 +107,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: WebSpaStop) -> Result<PlatformImage> {
     image
         .smoke_with_env(
             "start.sh check (render + nginx -t)",
+            SpecKey::Runtime,
             &[&start, "check"],
             &[("PATIENT_RISK_DNS_RESOLVER", "127.0.0.1")],
         )?

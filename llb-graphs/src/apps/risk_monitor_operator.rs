@@ -53,6 +53,7 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: GoOperatorStop) -> Result<PlatformImage
     RuntimeImage::new(ctx, "static-runtime")?
         .add(
             &format!("copy {binary} to {path}"),
+            SpecKey::BuildMainPackage,
             FileOps::new().copy(
                 ctx.copy(&bin, &format!("/{binary}"), &path)
                     .chown(Chown::ids(0, 0))
@@ -65,6 +66,6 @@ pub(crate) fn graph(ctx: &Ctx<'_>, stop: GoOperatorStop) -> Result<PlatformImage
         .entrypoint(&[&path], &[])
         .stop_signal("SIGTERM")
         .sbom_reads(ImageContent::GoBinary { path: path.clone() })
-        .smoke(&format!("{binary} --version"), &[&path, "--version"])?
+        .smoke(&format!("{binary} --version"), SpecKey::BuildMainPackage, &[&path, "--version"])?
         .finish()
 }

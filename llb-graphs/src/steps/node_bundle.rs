@@ -99,10 +99,13 @@ pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<NodeBundle
     let sources = ctx.context("web-sources", &ws.sources)?;
 
     // 1. dependencies from the lockfile only.
-    let with_manifests = node
+    let mut with_manifests = node
         .state()
         .file(FileOps::new().copy(ctx.copy(&manifests, "/", WORK).dir_copy_contents(true)))?
         .with_custom_name(ctx.name("npm workspace manifests"));
+    if let Some(loc) = ctx.location(ws.spec_key) {
+        with_manifests = with_manifests.with_location(loc);
+    }
     let registry = ctx.package_source()? == PackageSource::Registry;
     let mut install = Step::new(ctx.name(if registry {
         "npm ci (workspace packages from the registry)"
@@ -132,9 +135,12 @@ pub(crate) fn node_bundle(ctx: &Ctx<'_>, ws: &NpmWorkspace) -> Result<NodeBundle
     let installed = ctx.run(&with_manifests, install)?.root();
 
     // 2. the build, on the sources copied over the installed tree.
-    let with_sources = installed
+    let mut with_sources = installed
         .file(FileOps::new().copy(ctx.copy(&sources, "/", WORK).dir_copy_contents(true)))?
         .with_custom_name(ctx.name("web sources"));
+    if let Some(loc) = ctx.location(ws.spec_key) {
+        with_sources = with_sources.with_location(loc);
+    }
     let mut build = Step::new(ctx.name(&format!("npm run build --workspace {}", ws.package)))
         .at(ws.spec_key)
         .mount(Mount::bind_rw("/out", &State::scratch())?)

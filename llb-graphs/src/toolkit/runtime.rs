@@ -4,6 +4,7 @@
 //! contract and the OCI build args) and an in-build smoke check on the native
 //! platform before export.
 
+use app_spec::SpecKey;
 use llb::{Copy, Exec, FileOps, Mkdir, Mount, NetMode, State, Timestamp};
 
 use super::image_config::{rfc3339, Healthcheck, ImageConfig, LABEL_PREFIX};
@@ -50,8 +51,9 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
         })
     }
 
-    /// Applies `ops` as one layer, recorded in history as `what`.
-    pub(crate) fn add(mut self, what: &str, ops: FileOps) -> Result<Self> {
+    /// Applies `ops` as one layer, recorded in history as `what`; the op points
+    /// at the spec key `at` (what the copied files come from).
+    pub(crate) fn add(mut self, what: &str, at: SpecKey, ops: FileOps) -> Result<Self> {
         let name = self.ctx.name_for_target(what);
         let ops = crate::reproducible::settle_directories(self.ctx, ops)?;
         self.state = self
@@ -59,6 +61,9 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
             .file(ops)?
             .with_custom_name(name)
             .with_ignore_cache(self.ctx.req.no_cache);
+        if let Some(loc) = self.ctx.location(at) {
+            self.state = self.state.with_location(loc);
+        }
         self.config.history(what, false);
         Ok(self)
     }
@@ -145,17 +150,19 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
     }
 
     /// Runs `argv` in the image on the native platform as a smoke check before
-    /// export (no network, `/tmp` on a tmpfs, the image's user). On another
-    /// target platform it is skipped: nothing runs under emulation; the build
-    /// steps check their outputs' architecture instead.
-    pub(crate) fn smoke(self, what: &str, argv: &[&str]) -> Result<Self> {
-        self.smoke_with_env(what, argv, &[])
+    /// export (no network, `/tmp` on a tmpfs, the image's user), pointing at the
+    /// spec key `at` (what it checks). On another target platform it is skipped:
+    /// nothing runs under emulation; the build steps check their outputs'
+    /// architecture instead.
+    pub(crate) fn smoke(self, what: &str, at: SpecKey, argv: &[&str]) -> Result<Self> {
+        self.smoke_with_env(what, at, argv, &[])
     }
 
     /// [`RuntimeImage::smoke`] with extra env for the check only.
     pub(crate) fn smoke_with_env(
         mut self,
         what: &str,
+        at: SpecKey,
         argv: &[&str],
         env: &[(&str, &str)],
     ) -> Result<Self> {
@@ -170,6 +177,9 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
             .ignore_cache(self.ctx.req.no_cache);
         for (k, v) in env {
             exec = exec.env(*k, *v)?;
+        }
+        if let Some(loc) = self.ctx.location(at) {
+            exec = exec.location(loc);
         }
         self.state = self.state.run(exec)?.root();
         // BuildKit exports the exec's (empty) diff as a 32-byte layer: record it as one.
