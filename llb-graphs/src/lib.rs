@@ -60,6 +60,7 @@ pub use targets::{
     targets, Flavor, GoOperatorStop, MkdocsSiteStop, PlatformPolicy, PythonApiStop, Stop,
     TargetInfo, WebSpaStop,
 };
+pub use toolkit::context::ContextRead;
 pub use toolkit::image_config::LABEL_PREFIX;
 
 use toolkit::{Ctx, Ledger};
@@ -185,19 +186,6 @@ fn survey(spec: &AppSpec, target: &TargetInfo) -> Result<Ledger> {
 /// pass them in [`BuildRequest::bases`].
 pub fn required_bases(spec: &AppSpec, target: &TargetInfo) -> Result<Vec<BaseRequirement>> {
     Ok(survey(spec, target)?.bases.into_iter().collect())
-}
-
-/// One build-context slice a graph reads: every path of the repository that
-/// matches an `include` pattern (a directory includes its tree) and no
-/// `exclude` pattern is sent to BuildKit and keys the stage's cache.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub struct ContextRead {
-    /// The stage that takes the slice (`[context] <stage>` in progress output).
-    pub stage: String,
-    /// Repository-relative include patterns.
-    pub include: Vec<String>,
-    /// Exclude patterns (dependency trees and build outputs).
-    pub exclude: Vec<String>,
 }
 
 /// Every build-context slice a target's graph reads, on every spec platform:

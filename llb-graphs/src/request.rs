@@ -8,6 +8,8 @@ use llb::{ImageRef, Platform, State};
 
 use crate::catalog;
 use crate::error::{GraphError, Result};
+use crate::sbom_inputs::SbomInputs;
+use crate::targets::TargetInfo;
 
 /// One build of one app target for one target platform.
 #[derive(Debug, Clone)]
@@ -19,7 +21,7 @@ pub struct BuildRequest<'a> {
     /// The spec's text, for source locations.
     pub spec_text: &'a str,
     /// The target, parsed from `--target` at the edge ([`crate::targets::parse`]).
-    pub target: &'a crate::TargetInfo,
+    pub target: &'a TargetInfo,
     /// Where compile steps run (BUILDKIT_WORKERS[0].Platforms[0]).
     pub build_platform: Platform,
     /// The platform of the image being built.
@@ -48,7 +50,7 @@ pub struct PlatformImage {
     pub config: serde_json::Value,
     /// Where the frontend reads what this image contains, for its SPDX SBOM
     /// (read only when `attest:sbom` is requested).
-    pub sbom: crate::SbomInputs,
+    pub sbom: SbomInputs,
 }
 
 /// How graphs open the build context.

@@ -36,7 +36,7 @@ impl Ctx<'_> {
     pub(crate) fn context(&self, stage: &str, patterns: &[String]) -> Result<State> {
         let excludes: Vec<String> = ALWAYS_EXCLUDED.iter().map(|s| s.to_string()).collect();
         let label = format!("[context] {stage}: {}", patterns.join(" "));
-        self.record_context(crate::ContextRead {
+        self.record_context(ContextRead {
             stage: stage.to_string(),
             include: patterns.to_vec(),
             exclude: excludes.clone(),
@@ -63,4 +63,17 @@ impl Ctx<'_> {
         };
         Ok(state.with_custom_name(label))
     }
+}
+
+/// One build-context slice a graph reads: every path of the repository that
+/// matches an `include` pattern (a directory includes its tree) and no
+/// `exclude` pattern is sent to BuildKit and keys the stage's cache.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct ContextRead {
+    /// The stage that takes the slice (`[context] <stage>` in progress output).
+    pub stage: String,
+    /// Repository-relative include patterns.
+    pub include: Vec<String>,
+    /// Exclude patterns (dependency trees and build outputs).
+    pub exclude: Vec<String>,
 }

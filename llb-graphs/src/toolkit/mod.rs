@@ -37,7 +37,7 @@ pub(crate) struct Ledger {
     pub(crate) secrets: BTreeMap<String, (bool, BTreeSet<String>)>,
     pub(crate) caches: BTreeSet<String>,
     /// Build-context slices the graph took (stage, include, exclude patterns).
-    pub(crate) contexts: BTreeSet<crate::ContextRead>,
+    pub(crate) contexts: BTreeSet<context::ContextRead>,
     /// Spec keys the graph pointed ops at.
     pub(crate) locations: BTreeSet<SpecKey>,
 }
@@ -211,7 +211,7 @@ impl<'r> Ctx<'r> {
         self.ledger.borrow_mut().caches.insert(id.to_string());
     }
 
-    pub(crate) fn record_context(&self, read: crate::ContextRead) {
+    pub(crate) fn record_context(&self, read: context::ContextRead) {
         self.ledger.borrow_mut().contexts.insert(read);
     }
 }
