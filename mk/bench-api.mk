@@ -10,13 +10,17 @@ API_LOAD_CONNECTIONS ?= 16
 API_LOAD_PATIENTS ?= 0
 API_LOAD_WORKERS ?=
 API_LOAD_OUT ?= $(REPO_ROOT)/artifacts/bench/api-load
+# py-spy (from PyPI, pinned) samples the API under load: make bench/api-load/profile.
+API_LOAD_PYSPY_VENV := $(STATE_DIR)/venvs/py-spy
+API_LOAD_PYSPY_PIN := py-spy==0.4.1
 # Shared image tags are built one at a time by everyone (same lock as the other engineers' builds).
 API_LOAD_BUILD_LOCK := $(STATE_DIR)/run/image-build.lock
 API_LOAD_ENV = REPO_ROOT=$(REPO_ROOT) API_LOAD_IMAGE=$(API_LOAD_IMAGE) API_LOAD_DURATION=$(API_LOAD_DURATION) \
   API_LOAD_CONNECTIONS=$(API_LOAD_CONNECTIONS) API_LOAD_PATIENTS=$(API_LOAD_PATIENTS) \
-  API_LOAD_WORKERS=$(API_LOAD_WORKERS) API_LOAD_OUT=$(API_LOAD_OUT)
+  API_LOAD_WORKERS=$(API_LOAD_WORKERS) API_LOAD_OUT=$(API_LOAD_OUT) API_LOAD_PYSPY=$(API_LOAD_PYSPY_VENV)/bin/py-spy
 
-.PHONY: bench/api-load bench/api-load/tools bench/api-load/image bench/api-load/run
+.PHONY: bench/api-load bench/api-load/tools bench/api-load/image bench/api-load/run bench/api-load/py-spy \
+  bench/api-load/profile
 
 bench/api-load/tools: api/system-deps ## Install Debian's wrk (pinned, API_LOAD_WRK_VERSION) for the API load benchmark
 	@if [ "$$(dpkg-query -W -f '$${Version}' wrk 2>/dev/null)" != "$(API_LOAD_WRK_VERSION)" ]; then \
@@ -34,3 +38,11 @@ bench/api-load/run: bench/api-load/tools api/venv ## Run the load benchmark agai
 
 bench/api-load: bench/api-load/image ## API load: the API image + PostgreSQL + Redis on loopback under wrk; packets/s, p50/p99, errors, CPU per packet, all accepted packets in PostgreSQL, resends answered as stored
 	@$(MAKE) --no-print-directory bench/api-load/run
+
+bench/api-load/py-spy:
+	@if ! $(API_LOAD_PYSPY_VENV)/bin/py-spy --version 2>/dev/null | grep -qx 'py-spy $(patsubst py-spy==%,%,$(API_LOAD_PYSPY_PIN))'; then \
+	  rm -rf $(API_LOAD_PYSPY_VENV) && python3 -m venv $(API_LOAD_PYSPY_VENV) && \
+	  $(API_LOAD_PYSPY_VENV)/bin/pip install -q --disable-pip-version-check $(API_LOAD_PYSPY_PIN); fi
+
+bench/api-load/profile: bench/api-load/tools bench/api-load/py-spy api/venv ## The load run of bench/api-load/run with py-spy sampling the API (GIL holders only): profile-summary.txt in API_LOAD_OUT
+	@cd $(REPO_ROOT) && $(API_LOAD_ENV) API_LOAD_PROFILE=1 $(API_PY) bench/api_load.py

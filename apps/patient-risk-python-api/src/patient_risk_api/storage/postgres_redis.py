@@ -22,7 +22,7 @@ from typing import Any
 import redis
 import redis.asyncio
 import redis.exceptions
-from sqlalchemy import Connection, Engine, create_engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, insert, select, text, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -44,6 +44,21 @@ redis.call('HSET', KEYS[1], 'revision', ARGV[1], 'snapshot', ARGV[2])
 return 1
 """
 _UNDEFINED_TABLE = "42P01"
+
+
+# The write path's statements (PostgresRedisStorage._insert), built once.
+_INSERT_PATIENT = pg_insert(patients).on_conflict_do_nothing()
+_LOCK_PATIENT = (
+    select(patients.c.revision, patients.c.latest_level)
+    .where(patients.c.patient_id == bindparam("lock_patient_id"))
+    .with_for_update()
+)
+_INSERT_PACKET = pg_insert(packets).on_conflict_do_nothing().returning(packets.c.packet_id)
+_INSERT_ASSESSMENT = insert(assessments)
+# SET: the parameters given (revision, latest_*, and the demographics present) and updated_at.
+_UPDATE_PATIENT = (
+    update(patients).where(patients.c.patient_id == bindparam("update_patient_id")).values(updated_at=text("now()"))
+)
 
 
 class _AlreadyStored(Exception):
@@ -176,42 +191,33 @@ class PostgresRedisStorage(Storage):
 
     def _insert(self, conn: Connection, packet: SignalPacket, digest: str,
                 assessment: Assessment) -> tuple[Assessment, Any, int]:
+        # Statements are built once (module level) and executed with parameters: no per-request
+        # statement construction or literal coercion of the JSON documents.
         body = packet.model_dump(mode="json", exclude_none=True)  # before the lock: CPU only
-        conn.execute(pg_insert(patients).values(patient_id=packet.patient_id).on_conflict_do_nothing())
-        row = conn.execute(
-            select(patients.c.revision, patients.c.latest_level)
-            .where(patients.c.patient_id == packet.patient_id)
-            .with_for_update()
-        ).one()
-        stored = conn.execute(
-            pg_insert(packets)
-            .values(
-                packet_id=packet.packet_id,
-                patient_id=packet.patient_id,
-                device_id=packet.device_id,
-                digest=digest,
-                started_at=packet.started_at,
-                body=body,
-            )
-            .on_conflict_do_nothing()
-            .returning(packets.c.packet_id)
-        ).first()
+        conn.execute(_INSERT_PATIENT, {"patient_id": packet.patient_id})
+        row = conn.execute(_LOCK_PATIENT, {"lock_patient_id": packet.patient_id}).one()
+        stored = conn.execute(_INSERT_PACKET, {
+            "packet_id": packet.packet_id,
+            "patient_id": packet.patient_id,
+            "device_id": packet.device_id,
+            "digest": digest,
+            "started_at": packet.started_at,
+            "body": body,
+        }).first()
         if stored is None:
             raise _AlreadyStored
         # Under the patient's row lock, so assessed_at orders this patient's assessments.
         assessment = assessment.model_copy(update={"assessed_at": datetime.now(UTC)})
-        conn.execute(
-            insert(assessments).values(
-                assessment_id=assessment.assessment_id,
-                packet_id=assessment.packet_id,
-                patient_id=assessment.patient_id,
-                score=assessment.score,
-                level=assessment.level,
-                assessed_at=assessment.assessed_at,
-                document=assessment.model_dump(mode="json"),
-                previous_level=row.latest_level,
-            )
-        )
+        conn.execute(_INSERT_ASSESSMENT, {
+            "assessment_id": assessment.assessment_id,
+            "packet_id": assessment.packet_id,
+            "patient_id": assessment.patient_id,
+            "score": assessment.score,
+            "level": assessment.level,
+            "assessed_at": assessment.assessed_at,
+            "document": assessment.model_dump(mode="json"),
+            "previous_level": row.latest_level,
+        })
         revision = row.revision + 1
         demographics = {}
         if packet.patient is not None:
@@ -220,20 +226,16 @@ class PostgresRedisStorage(Storage):
                 for key, value in (("display_name", packet.patient.display_name), ("ward", packet.patient.ward))
                 if value is not None
             }
-        conn.execute(
-            update(patients)
-            .where(patients.c.patient_id == packet.patient_id)
-            .values(
-                revision=revision,
-                latest_assessment_id=assessment.assessment_id,
-                latest_score=assessment.score,
-                latest_level=assessment.level,
-                latest_assessed_at=assessment.assessed_at,
-                latest_packet_id=assessment.packet_id,
-                updated_at=text("now()"),
-                **demographics,
-            )
-        )
+        conn.execute(_UPDATE_PATIENT, {
+            "update_patient_id": packet.patient_id,
+            "revision": revision,
+            "latest_assessment_id": assessment.assessment_id,
+            "latest_score": assessment.score,
+            "latest_level": assessment.level,
+            "latest_assessed_at": assessment.assessed_at,
+            "latest_packet_id": assessment.packet_id,
+            **demographics,
+        })
         return assessment, row.latest_level, revision
 
     def _stored(self, packet_id: str, conn: Connection | None = None) -> Any:
