@@ -37,7 +37,6 @@
 mod apps;
 pub mod catalog;
 mod error;
-mod reproducible;
 mod request;
 mod sbom_inputs;
 mod steps;

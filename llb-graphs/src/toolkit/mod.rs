@@ -7,12 +7,14 @@
 //! - [`step`]: shell steps with exactly the mounts, caches and registry access they declare;
 //! - [`caches`] and [`registries`]: the cache-mount and secret conventions as closed sets;
 //! - [`runtime`]: runtime assembly on the target platform, smoke checks, image config;
+//! - [`reproducible`]: byte-identical layers (directory timestamps under `SOURCE_DATE_EPOCH`);
 //! - [`image_config`]: the OCI image config (env, user, ports, healthcheck, labels, history).
 
 pub(crate) mod caches;
 pub(crate) mod context;
 pub(crate) mod image_config;
 pub(crate) mod registries;
+pub(crate) mod reproducible;
 pub(crate) mod runtime;
 pub(crate) mod step;
 pub(crate) mod toolchain;

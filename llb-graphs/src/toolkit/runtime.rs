@@ -55,7 +55,7 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
     /// at the spec key `at` (what the copied files come from).
     pub(crate) fn add(mut self, what: &str, at: SpecKey, ops: FileOps) -> Result<Self> {
         let name = self.ctx.name_for_target(what);
-        let ops = crate::reproducible::settle_directories(self.ctx, ops)?;
+        let ops = super::reproducible::settle_directories(self.ctx, ops)?;
         self.state = self
             .state
             .file(ops)?

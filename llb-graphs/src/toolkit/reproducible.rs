@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use llb::{Copy, FileAction, FileOps, Mkdir, State, Timestamp};
 
 use crate::error::Result;
-use crate::toolkit::Ctx;
+use super::Ctx;
 
 /// Directory names that `path` lies in, innermost first (`/a/b/c` → `/a/b`, `/a`).
 fn ancestors(path: &str) -> impl Iterator<Item = String> + '_ {
