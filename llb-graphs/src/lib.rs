@@ -19,11 +19,13 @@
 //!   [`app_spec::SpecKey`] a graph points an op at resolves in the shipped specs).
 //! - [`SbomInputs`] (`sbom_inputs`): plain data, what the frontend reads for an
 //!   image's SBOM; the steps that write a [`BuildRecord`] sit beside the step they
-//!   describe (`steps::manylinux_wheel::cargo_record`, `steps::node_bundle::npm_record`).
+//!   describe (`steps::manylinux_wheel::cargo_record`, `steps::node_bundle::npm_record`,
+//!   `steps::conan_package::conan_record`).
 //! - `apps::*`: the four graphs. `steps::*`: shared steps named after what
 //!   they produce (`go_binary`, `manylinux_wheel`, `uv_site_packages`,
-//!   `node_bundle`, `mkdocs_site`). `toolkit::*`: contexts, toolchains, steps
-//!   with typed cache/secret/registry access, runtime assembly, image config.
+//!   `node_bundle`, `mkdocs_site`, `conan_package`). `toolkit::*`: contexts
+//!   ([`ContextRead`]), toolchains, steps with typed cache/secret/registry access,
+//!   runtime assembly, reproducible layers, image config.
 //!
 //! ## Conventions every graph follows
 //! - A stage takes only the build-context paths it reads (include patterns).
@@ -33,6 +35,8 @@
 //! - Package caches are cache mounts (`patient-risk/<tool>-<what>`), never layers.
 //! - Runtime images run as the spec's non-root user; a smoke check runs in the
 //!   image on the native platform before export.
+//! - Every op a spec key causes (build steps, copies, runtime layers, the smoke
+//!   check) carries that key's source location, named as an [`app_spec::SpecKey`].
 
 mod apps;
 pub mod catalog;

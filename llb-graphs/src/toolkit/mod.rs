@@ -1,7 +1,8 @@
 //! The shared toolkit every graph is written with:
 //!
 //! - [`Ctx`]: one build's inputs (request, resolved build args, source map) and
-//!   the ledger of what the graph asked for (bases, secrets, caches);
+//!   the ledger of what the graph asked for (bases, secrets, caches, context
+//!   slices, spec keys of source locations);
 //! - [`context`]: build-context slices, each stage taking only the paths it reads;
 //! - [`toolchain`]: builder bases on the build platform;
 //! - [`step`]: shell steps with exactly the mounts, caches and registry access they declare;
