@@ -91,7 +91,10 @@ def create_db_engine(settings: Settings) -> Engine:
     return create_engine(
         settings.sqlalchemy_url,
         pool_pre_ping=True,
-        pool_size=5,
+        # Kept open per worker process: requests run in up to 40 threads, and a pool smaller
+        # than the usual concurrency opens and closes an overflow connection (a PostgreSQL
+        # backend fork) per request under load. Workers x 20 must stay below max_connections.
+        pool_size=10,
         max_overflow=10,
         pool_timeout=5,
         connect_args={
