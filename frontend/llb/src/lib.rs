@@ -41,7 +41,10 @@
 //! - `sourcemap`: [`SourceMap`], [`SourceLocation`], [`SourceRange`].
 //! - `marshal`: [`MarshalOpts`], [`State::marshal`], [`result_digest`].
 //! - `dump`: [`dump`], [`dump_json`] for golden tests and `plan`.
-//! - [`Platform`], [`ImageRef`], [`Digest`], ids ([`SecretId`], [`SshId`], [`CacheId`]), [`caps`], [`Error`].
+//! - [`Platform`], [`ImageRef`], [`Digest`], ids ([`SecretId`], [`SshId`], [`CacheId`]), [`caps`], [`Error`]:
+//!   the value types of the whole frontend. The gateway client (`buildkit-gateway`) and the
+//!   cli use these too: [`Platform::parse`] is the one platform parser (containerd's
+//!   `Parse` + `Normalize`), [`caps`] the one home of the LLB cap ids.
 
 pub use bollard_buildkit_proto::pb;
 
