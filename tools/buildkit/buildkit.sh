@@ -25,8 +25,11 @@ STATE_DIR=${STATE_DIR:-/var/lib/patient-risk}
 LOCAL_REGISTRY=${LOCAL_REGISTRY:-127.0.0.1:5000}
 # The newest BuildKit release verified here; bump together with docs/scale.md.
 BUILDKIT_VERSION=${BUILDKIT_VERSION:-v0.34.2}
-# Disk the cache of each daemon may keep before BuildKit's GC trims it (MB).
-BUILDKIT_GC_KEEP_MB=${BUILDKIT_GC_KEEP_MB:-30000}
+# Disk the cache of each daemon may keep before BuildKit's GC trims it (MB), and the free disk
+# its GC leaves on the machine (GB): the daemons share one disk with the engine, the checkouts'
+# target dirs and the registries, so their caches give way first.
+BUILDKIT_GC_KEEP_MB=${BUILDKIT_GC_KEEP_MB:-8000}
+BUILDKIT_GC_MIN_FREE_GB=${BUILDKIT_GC_MIN_FREE_GB:-8}
 BUILDKIT_WAIT_SECONDS=${BUILDKIT_WAIT_SECONDS:-60}
 
 ROOT=$STATE_DIR/buildkit
@@ -108,29 +111,46 @@ root = "$ROOT/$node/state"
   gc = true
   reservedSpace = "1GB"
   maxUsedSpace = "${BUILDKIT_GC_KEEP_MB}MB"
+  minFreeSpace = "${BUILDKIT_GC_MIN_FREE_GB}GB"
 [worker.containerd]
   enabled = false
 [registry."$LOCAL_REGISTRY"]
   http = true
   insecure = true
 EOF
-  mv "$conf.tmp" "$conf"
+  if cmp -s "$conf.tmp" "$conf"; then rm -f "$conf.tmp"; else mv "$conf.tmp" "$conf"; fi
   echo "$conf"
+}
+
+# Whether the running daemon of a node was started with the config this script renders now.
+config_current() {
+  local conf=$ROOT/$1/buildkitd.toml started=$ROOT/$1/buildkitd.toml.started
+  write_config "$1" >/dev/null
+  cmp -s "$conf" "$started"
 }
 
 start_node() {
   local node=$1 pid conf sock log
   pid=$(node_pid "$node")
-  if [[ -n $pid ]] && node_answers "$node"; then
+  if [[ -n $pid ]] && node_answers "$node" && config_current "$node"; then
     say "node $node already running (pid $pid, $(socket_of "$node"))"
     return
   fi
-  [[ -n $pid ]] && kill "$pid" 2>/dev/null && sleep 1
+  [[ -n $pid ]] && say "node $node: config changed, restarting"
+  if [[ -n $pid ]]; then
+    kill "$pid" 2>/dev/null || true
+    local waited=0
+    while pid_alive "$pid"; do
+      (( waited++ < BUILDKIT_WAIT_SECONDS )) || die "buildkitd $node (pid $pid) did not stop within ${BUILDKIT_WAIT_SECONDS}s"
+      sleep 1
+    done
+  fi
   conf=$(write_config "$node")
   sock=$(socket_of "$node")
   log=$LOG_DIR/buildkitd-$node.log
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   rm -f "$sock"
+  cp "$conf" "$conf.started"
   setsid nohup "$BIN_DIR/buildkitd" --config "$conf" >>"$log" 2>&1 </dev/null &
   echo $! >"$(pidfile_of "$node")"
   local waited=0
