@@ -37,7 +37,7 @@ UNIT_TESTS += test/unit/engine
 INTEGRATION_TESTS := engine/up bases $(filter-out engine/up bases,$(INTEGRATION_TESTS)) test/integration/engine
 
 test/unit/engine: engine/test-venv ## Unit tests of the base-image builder: recipe validation, hashing, hook helpers
-	@$(ENGINE_PYTEST) test_recipes.py
+	@$(ENGINE_PYTEST) test_recipes.py test_base_config_pin.py
 
 test/integration/engine: engine/up bases engine/test-venv ## Engine integration tests: dockerd, buildx, registry, arm64, bases, provenance, CA secret
 	@$(ENGINE_PYTEST) test_engine.py test_bases.py test_build.py
