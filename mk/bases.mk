@@ -8,7 +8,7 @@ BASE_IMAGES_LOCAL_ARGS := --build-arg BASE_IMAGES=local --build-arg BASE_IMAGES_
 # `make bases BASES="python-runtime redis"` limits the run to those bases.
 BASES ?=
 
-.PHONY: bases bases/list bases/refs bases/check
+.PHONY: bases bases/list bases/refs bases/check bases/pin-configs
 
 bases: engine/up ## Build the offline base images whose recipe changed and push them to the local registry (brings the engine up first)
 	@$(BASES_ENV) python3 $(BASES_PY) build $(BASES)
@@ -21,3 +21,6 @@ bases/refs: ## Show the local ref and digest of every base (fails when one is no
 
 bases/check: ## Validate bases/catalog.toml and every recipe, print the recipe hashes
 	@$(BASES_ENV) python3 $(BASES_PY) check
+
+bases/pin-configs: ## After a deliberate base change and `make bases`: copy the pushed base configs over the config-pin test fixtures
+	@$(BASES_ENV) python3 $(BASES_PY) pin-configs

@@ -8,8 +8,8 @@ from the checked-in catalog and recipes (recipe hash included, it is one of the 
 fixture's own layer diff_id and created time, and compares the bytes. The llb-graphs test
 `config_bytes.rs` builds every graph on the same fixtures.
 
-When a recipe changes on purpose, rebuild the bases (`make bases`) and copy the new config blobs
-over the fixtures (see docs/engine.md, "Pinned base configs").
+When a recipe changes on purpose, rebuild the bases (`make bases`) and run `make bases/pin-configs`
+(docs/engine.md, "Pinned base configs").
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ The recipe hash covers every input that shapes the image (catalog entry, recipe 
 hooks, the builder's FORMAT_VERSION): when the r-<hash> tag already exists the base is up to date and
 nothing is built. Downloaded .debs and PyPI files are kept under $STATE_DIR/bases-cache.
 
-usage: bases.py build [NAME...] | check | list | refs [--json] | hash NAME
+usage: bases.py build [NAME...] | check | list | refs [--json] | pin-configs | hash NAME
 """
 
 from __future__ import annotations
@@ -839,6 +839,39 @@ def cmd_refs(args) -> int:
     return 0 if all(info["digest"] for info in out.values()) else 1
 
 
+PINNED_CONFIGS = REPO_ROOT / "llb-graphs" / "tests" / "fixtures" / "base-configs"
+
+
+def cmd_pin_configs(_args) -> int:
+    """Copy each pushed base's config blob (per platform, byte for byte) over the test fixtures."""
+    bases = load_catalog()
+    registry = Registry(LOCAL_REGISTRY)
+    wanted = set()
+    for base in bases.values():
+        rhash = recipe_hash(base)
+        found = registry.manifest(base.repository, f"r-{rhash}")
+        if found is None:
+            raise SystemExit(f"bases: error: {base.ref('r-' + rhash)} is not built; run `make bases` first")
+        for entry in json.loads(found[2])["manifests"]:
+            arch = entry["platform"]["architecture"]
+            manifest = registry.manifest(base.repository, entry["digest"])
+            if manifest is None:
+                raise SystemExit(f"bases: error: {base.repository}@{entry['digest']} vanished from the registry")
+            digest = json.loads(manifest[2])["config"]["digest"]
+            status, _, config = registry.request("GET", f"/v2/{base.repository}/blobs/{digest}")
+            if status != 200 or "sha256:" + hashlib.sha256(config).hexdigest() != digest:
+                raise SystemExit(f"bases: error: config blob {digest} of {base.name} answered {status} or mismatched")
+            out = PINNED_CONFIGS / f"{base.name}__{arch}.json"
+            wanted.add(out.name)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(config)
+    for stale in PINNED_CONFIGS.glob("*.json"):
+        if stale.name not in wanted:
+            stale.unlink()
+    log(f"{len(wanted)} base configs pinned in {PINNED_CONFIGS.relative_to(REPO_ROOT)}")
+    return 0
+
+
 def cmd_hash(args) -> int:
     bases = load_catalog()
     for base in select(bases, [args.name]):
@@ -858,6 +891,9 @@ def main(argv: list[str]) -> int:
     refs = sub.add_parser("refs", help="print the pushed refs and digests")
     refs.add_argument("--json", action="store_true")
     refs.set_defaults(func=cmd_refs)
+    sub.add_parser(
+        "pin-configs", help="copy the pushed bases' config blobs over llb-graphs/tests/fixtures/base-configs"
+    ).set_defaults(func=cmd_pin_configs)
     hsh = sub.add_parser("hash", help="print r-<recipe-hash> of one base")
     hsh.add_argument("name")
     hsh.set_defaults(func=cmd_hash)
