@@ -46,8 +46,9 @@ pub struct PlatformImage {
     /// The image root filesystem.
     pub state: State,
     /// The OCI image config (`containerimage.config[/<platform>]`), including
-    /// os/architecture, config, history.
-    pub config: serde_json::Value,
+    /// os/architecture, config, history; [`llb::ImageConfig::to_json`] gives
+    /// the bytes the exporter takes.
+    pub config: llb::ImageConfig,
     /// Where the frontend reads what this image contains, for its SPDX SBOM
     /// (read only when `attest:sbom` is requested).
     pub sbom: SbomInputs,
@@ -157,21 +158,17 @@ impl ResolvedBases {
                 BasePlatform::Target => target_platforms.iter().collect(),
             };
             for p in platforms {
-                let mut cfg = serde_json::json!({
-                    "architecture": p.architecture(),
-                    "os": p.os(),
-                    "config": {"Env": [format!("PATH={}", llb::DEFAULT_LINUX_PATH)]},
-                    "rootfs": {"type": "layers", "diff_ids": []},
-                    "history": [],
-                });
-                if let Some(v) = p.variant() {
-                    cfg["variant"] = serde_json::Value::from(v);
-                }
-                let config = serde_json::to_vec(&cfg).map_err(|e| GraphError::BaseConfig {
-                    name: req.name.clone(),
-                    platform: p.to_string(),
-                    reason: e.to_string(),
-                })?;
+                let cfg = llb::ImageConfig {
+                    architecture: p.architecture().to_string(),
+                    os: p.os().to_string(),
+                    variant: p.variant().map(str::to_string),
+                    config: llb::image_config::RunConfig {
+                        env: Some(vec![format!("PATH={}", llb::DEFAULT_LINUX_PATH)]),
+                        ..Default::default()
+                    },
+                    ..llb::ImageConfig::default()
+                };
+                let config = cfg.to_json();
                 out.insert(
                     req.name.clone(),
                     p.clone(),

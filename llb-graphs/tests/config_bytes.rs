@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use llb::Platform;
-use llb_graphs::{targets, BuildRequest, ContextSource, PlatformPolicy, ResolvedBase, ResolvedBases};
+use llb_graphs::{
+    targets, BuildRequest, ContextSource, PlatformPolicy, ResolvedBase, ResolvedBases,
+};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/base-configs")
@@ -25,9 +27,9 @@ fn pins() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/config-bytes")
 }
 
-/// The bytes the gateway hands to the exporter for `img` (as `frontend/cli/src/gateway_mode.rs` does).
+/// The bytes the gateway hands to the exporter for `img` (`frontend/cli/src/gateway_mode.rs`).
 fn exported(img: &llb_graphs::PlatformImage) -> Vec<u8> {
-    serde_json::to_vec(&img.config).unwrap()
+    img.config.to_json()
 }
 
 /// Builds `target` of `app` for `platform` on the pinned base configs.
@@ -54,8 +56,12 @@ fn build(
     let mut bases = ResolvedBases::new();
     for (name, p, base) in unpinned.iter() {
         let file = fixtures().join(format!("{name}__{}.json", p.architecture()));
-        let config = std::fs::read(&file)
-            .unwrap_or_else(|e| panic!("{}: {e} (a base config fixture per base and platform)", file.display()));
+        let config = std::fs::read(&file).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (a base config fixture per base and platform)",
+                file.display()
+            )
+        });
         bases.insert(
             name,
             p.clone(),

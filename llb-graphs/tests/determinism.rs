@@ -7,12 +7,12 @@ use llb::Platform;
 use llb_graphs::targets;
 use prost::Message;
 
-fn bytes(app: &str, target: &str, p: &Platform) -> (Vec<u8>, String) {
+fn bytes(app: &str, target: &str, p: &Platform) -> (Vec<u8>, Vec<u8>) {
     let img = common::build(app, target, p);
     let def = common::marshal(&img, p);
     (
         def.encode_to_vec(),
-        serde_json::to_string(&img.config).unwrap(),
+        img.config.to_json(),
     )
 }
 

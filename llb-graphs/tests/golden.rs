@@ -30,7 +30,7 @@ fn every_target_on_every_platform() {
             let text = format!(
                 "{}\n--- image config ---\n{}\n",
                 llb::dump(&def),
-                serde_json::to_string_pretty(&img.config).unwrap()
+                serde_json::to_string_pretty(&img.config.to_value()).unwrap()
             );
             let name = format!("{}__{}__{}", t.app, t.name, p.architecture());
             insta::assert_snapshot!(name, text);

@@ -141,14 +141,14 @@ fn local_runtime_is_native_only_and_tuned_for_compose() {
     );
     let amd = Platform::linux_amd64();
     let api = common::build("patient-risk-python-api", "local-runtime", &amd);
-    let env = api.config["config"]["Env"].to_string();
+    let env = api.config.to_value()["config"]["Env"].to_string();
     assert!(env.contains("PATIENT_RISK_MIGRATE_ON_START=true"), "{env}");
     let release = common::build("patient-risk-python-api", "release", &amd);
-    assert!(!release.config["config"]["Env"]
+    assert!(!release.config.to_value()["config"]["Env"]
         .to_string()
         .contains("MIGRATE_ON_START"));
     let web = common::build("patient-risk-web", "local-runtime", &amd);
-    assert!(web.config["config"]["Env"]
+    assert!(web.config.to_value()["config"]["Env"]
         .to_string()
         .contains("PATIENT_RISK_API_UPSTREAM=http://api:8080"));
 }

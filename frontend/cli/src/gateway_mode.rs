@@ -378,8 +378,7 @@ impl Build<'_> {
         let mut result = FrontendResult::images(self.opts.multi_platform);
         sbom::annotate(&mut result, self.opts.multi_platform, &solved);
         for (image, attestations) in solved.into_iter().zip(attestations) {
-            let config = serde_json::to_vec(&image.config)
-                .map_err(|e| FrontendError::new(Code::Internal, format!("image config: {e}")))?;
+            let config = image.config.to_json();
             result
                 .add_image(ResultImage {
                     platform: image.platform,

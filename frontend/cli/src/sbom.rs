@@ -26,7 +26,6 @@ use image_sbom::python::DistInfo;
 use image_sbom::{BaseImage, DocumentInfo, Ecosystem, ImageSbom, ImageSubject, Parent, SourceError, SBOM_PATH};
 use llb::{FileOps, MarshalOpts, Mkfile, Platform, State};
 use llb_graphs::{BuildRecord, ImageContent, SbomInputs};
-use serde_json::Value;
 
 /// Largest file read in one ReadFile (lock files, dpkg status, METADATA).
 const MAX_FILE: i64 = 3 * 1024 * 1024;
@@ -38,7 +37,7 @@ const OCI: &str = "org.opencontainers.image.";
 pub(crate) struct SolvedImage {
     pub(crate) platform: Platform,
     pub(crate) reference: RefId,
-    pub(crate) config: Value,
+    pub(crate) config: llb::ImageConfig,
     pub(crate) sbom: SbomInputs,
 }
 
@@ -102,8 +101,8 @@ async fn read_optional(client: &Client, r: &RefId, path: &str) -> Option<String>
     String::from_utf8(bytes).ok()
 }
 
-fn label<'a>(config: &'a Value, key: &str) -> &'a str {
-    config["config"]["Labels"][key].as_str().unwrap_or_default()
+fn label<'a>(config: &'a llb::ImageConfig, key: &str) -> &'a str {
+    config.label(key)
 }
 
 async fn platform_attestation(
@@ -172,7 +171,7 @@ async fn platform_attestation(
                 source
             }
         ),
-        created,
+        created: llb::rfc3339(created),
         creators,
     };
     let doc = sbom.document(&info);
@@ -355,16 +354,14 @@ pub(crate) fn annotate(result: &mut FrontendResult, multi_platform: bool, images
     if !multi_platform || images.is_empty() {
         return;
     }
-    let oci_labels = |cfg: &Value| -> BTreeMap<String, String> {
-        cfg["config"]["Labels"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter(|(k, _)| k.starts_with(OCI))
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default()
+    let oci_labels = |cfg: &llb::ImageConfig| -> BTreeMap<String, String> {
+        cfg.config
+            .labels
+            .iter()
+            .flatten()
+            .filter(|(k, _)| k.starts_with(OCI))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     };
     let per_platform: Vec<(String, BTreeMap<String, String>)> = images
         .iter()
@@ -391,11 +388,22 @@ mod tests {
         SolvedImage {
             platform: p,
             reference: RefId("r".into()),
-            config: serde_json::json!({"config": {"Labels": {
-                "org.opencontainers.image.title": "app",
-                "org.opencontainers.image.base.digest": digest,
-                "io.github.x.runtime.port": "8080",
-            }}}),
+            config: llb::ImageConfig {
+                config: llb::image_config::RunConfig {
+                    labels: Some(
+                        [
+                            ("org.opencontainers.image.title", "app"),
+                            ("org.opencontainers.image.base.digest", digest),
+                            ("io.github.x.runtime.port", "8080"),
+                        ]
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    ),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
             sbom: SbomInputs::default(),
         }
     }

@@ -144,7 +144,7 @@ pub fn run(args: &[String]) -> Result<String, CliError> {
     let supplier = sbom_supplier(&source_url);
     let info = DocumentInfo {
         namespace_prefix: format!("{source_url}/spdx"),
-        created,
+        created: llb::rfc3339(created),
         creators: vec![
             format!("Tool: patient-risk-frontend-{}-sbom-scan", env!("CARGO_PKG_VERSION")),
             supplier,

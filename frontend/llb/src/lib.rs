@@ -41,6 +41,7 @@
 //! - `sourcemap`: [`SourceMap`], [`SourceLocation`], [`SourceRange`].
 //! - `marshal`: [`MarshalOpts`], [`State::marshal`], [`result_digest`].
 //! - `dump`: [`dump`], [`dump_json`] for golden tests and `plan`.
+//! - [`image_config`]: the OCI image config, typed ([`ImageConfig`], canonical JSON), and [`rfc3339`].
 //! - [`Platform`], [`ImageRef`], [`Digest`], ids ([`SecretId`], [`SshId`], [`CacheId`]), [`caps`], [`Error`]:
 //!   the value types of the whole frontend. The gateway client (`buildkit-gateway`) and the
 //!   cli use these too: [`Platform::parse`] is the one platform parser (containerd's
@@ -56,6 +57,7 @@ mod error;
 mod exec;
 mod file;
 mod ids;
+pub mod image_config;
 mod image_ref;
 mod marshal;
 mod merge;
@@ -75,6 +77,7 @@ pub use exec::{
 };
 pub use file::{Chown, Copy, FileAction, FileOps, Mkdir, Mkfile, Rm, Timestamp, UserSpec};
 pub use ids::{CacheId, SecretId, SshId};
+pub use image_config::{rfc3339, ImageConfig};
 pub use image_ref::ImageRef;
 pub use marshal::{result_digest, MarshalOpts};
 pub use op_options::{OpOptions, ProgressGroup, CUSTOM_NAME_KEY};

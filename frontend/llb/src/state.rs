@@ -327,32 +327,21 @@ impl State {
     /// Applies an image config's `Env`, `WorkingDir` and `User` (the JSON from
     /// `ResolveImageConfig`) the way `FROM` does.
     pub fn with_image_config(&self, config_json: &[u8]) -> Result<Self> {
-        #[derive(serde::Deserialize, Default)]
-        #[serde(default)]
-        struct Img {
-            config: Cfg,
-        }
-        #[derive(serde::Deserialize, Default)]
-        #[serde(default)]
-        struct Cfg {
-            #[serde(rename = "Env")]
-            env: Option<Vec<String>>,
-            #[serde(rename = "WorkingDir")]
-            working_dir: Option<String>,
-            #[serde(rename = "User")]
-            user: Option<String>,
-        }
-        let img: Img = serde_json::from_slice(config_json)
-            .map_err(|e| Error::InvalidImageConfig { reason: e.to_string() })?;
+        self.with_image(&crate::ImageConfig::from_json(config_json)?)
+    }
+
+    /// Applies a parsed image config's `Env`, `WorkingDir` and `User` the way `FROM` does.
+    pub fn with_image(&self, image: &crate::ImageConfig) -> Result<Self> {
+        let cfg = &image.config;
         let mut st = self.clone();
-        for kv in img.config.env.unwrap_or_default() {
+        for kv in cfg.env.iter().flatten() {
             let (k, v) = kv.split_once('=').unwrap_or((kv.as_str(), ""));
             st = st.with_env(k, v).map_err(|e| Error::InvalidImageConfig { reason: e.to_string() })?;
         }
-        if let Some(dir) = img.config.working_dir.filter(|d| !d.is_empty()) {
+        if let Some(dir) = cfg.working_dir.as_deref().filter(|d| !d.is_empty()) {
             st = st.with_cwd(dir);
         }
-        if let Some(user) = img.config.user.filter(|u| !u.is_empty()) {
+        if let Some(user) = cfg.user.as_deref().filter(|u| !u.is_empty()) {
             st = st.with_user(user);
         }
         Ok(st)

@@ -71,8 +71,8 @@ pub struct BaseImage {
 pub struct DocumentInfo {
     /// Namespace URI prefix, e.g. `https://github.com/tirosh-chain/guide/spdx`.
     pub namespace_prefix: String,
-    /// Creation time, unix seconds (use `SOURCE_DATE_EPOCH` for reproducible output).
-    pub created: i64,
+    /// Creation time, RFC 3339 UTC (`llb::rfc3339` of `SOURCE_DATE_EPOCH` for reproducible output).
+    pub created: String,
     /// `creators` entries (`Tool: …`, `Organization: …`).
     pub creators: Vec<String>,
 }
@@ -193,7 +193,7 @@ impl ImageSbom {
             "SPDXID": "SPDXRef-DOCUMENT",
             "name": name,
             "creationInfo": {
-                "created": rfc3339(info.created),
+                "created": info.created,
                 "creators": info.creators,
                 "comment": "Written by the patient-risk BuildKit frontend from the package databases, lock files and binaries of this image's build (image-sbom).",
             },
@@ -388,28 +388,6 @@ impl Ids {
     }
 }
 
-/// Unix seconds → `YYYY-MM-DDThh:mm:ssZ`.
-pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,7 +408,7 @@ mod tests {
     fn info() -> DocumentInfo {
         DocumentInfo {
             namespace_prefix: "https://example.org/spdx/".into(),
-            created: 1_764_288_000,
+            created: "2025-11-28T00:00:00Z".to_string(),
             creators: vec!["Tool: t-1".into()],
         }
     }
@@ -506,13 +484,6 @@ mod tests {
         assert_eq!(ids.id_for(&a), "SPDXRef-npm--scope-x-1.0.0");
         assert_eq!(ids.id_for(&b), "SPDXRef-npm--scope-x-1.0.0-2");
         assert_eq!(ids.id_for(&a), "SPDXRef-npm--scope-x-1.0.0");
-    }
-
-    #[test]
-    fn rfc3339_known_values() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 
     /// Every package of the document has a supplier: components their own, what names none

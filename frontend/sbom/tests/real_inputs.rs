@@ -411,7 +411,7 @@ fn a_whole_document_passes_the_spdx_validator_and_the_ntia_checker() {
     sbom.add(read_buildinfo(&bin).components("/usr/local/bin/op", Parent::Image, "0.1.0"));
     let info = DocumentInfo {
         namespace_prefix: "https://github.com/tirosh-chain/guide/spdx".into(),
-        created: 1_764_288_000,
+        created: "2025-11-28T00:00:00Z".to_string(),
         creators: vec![
             "Tool: patient-risk-frontend-0.1.0".into(),
             "Organization: tirosh-chain".into(),

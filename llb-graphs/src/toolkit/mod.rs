@@ -52,7 +52,7 @@ pub(crate) struct Base {
     pub(crate) name: String,
     pub(crate) image: llb::ImageRef,
     pub(crate) state: State,
-    pub(crate) config: serde_json::Value,
+    pub(crate) config: llb::ImageConfig,
 }
 
 /// One build's context. Graph code only ever reads the request through this.
@@ -167,17 +167,14 @@ impl<'r> Ctx<'r> {
             platform: platform.to_string(),
             reason,
         };
-        let config: serde_json::Value =
-            serde_json::from_slice(&resolved.config).map_err(|e| bad(e.to_string()))?;
-        if !config.is_object() {
-            return Err(bad("expected a JSON object".to_string()));
-        }
+        let config =
+            llb::ImageConfig::from_json(&resolved.config).map_err(|e| bad(e.to_string()))?;
         let opts = ImageOpts {
             platform: Some(platform.clone()),
             ..ImageOpts::default()
         };
         let state = State::image_with(resolved.image.clone(), opts)
-            .with_image_config(&resolved.config)
+            .with_image(&config)
             .map_err(|e| bad(e.to_string()))?
             .with_custom_name(format!("[base] {name} ({platform})"));
         Ok(Base {

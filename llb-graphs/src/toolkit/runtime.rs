@@ -4,10 +4,13 @@
 //! contract and the OCI build args) and an in-build smoke check on the native
 //! platform before export.
 
-use app_spec::SpecKey;
-use llb::{Copy, Exec, FileOps, Mkdir, Mount, NetMode, State, Timestamp};
+use std::collections::BTreeMap;
 
-use super::image_config::{rfc3339, Healthcheck, ImageConfig, LABEL_PREFIX};
+use app_spec::SpecKey;
+use llb::image_config::RunConfig;
+use llb::{rfc3339, Copy, Exec, FileOps, Mkdir, Mount, NetMode, State, Timestamp};
+
+use super::image_config::{Healthcheck, ImageConfig, LABEL_PREFIX};
 use super::{Base, Ctx};
 use crate::catalog;
 use crate::error::Result;
@@ -302,19 +305,23 @@ impl Ctx<'_> {
     /// A debug target's output: `state`'s files on scratch, with a minimal config.
     pub(crate) fn artifact(&self, state: State) -> PlatformImage {
         let p = self.target_platform();
-        let mut cfg = serde_json::json!({
-            "architecture": p.architecture(),
-            "os": p.os(),
-            "config": {"Labels": {
-                format!("{LABEL_PREFIX}.app"): self.app(),
-                format!("{LABEL_PREFIX}.target"): self.req.target.name,
-            }},
-            "rootfs": {"type": "layers", "diff_ids": []},
-            "history": [],
-        });
-        if let Some(v) = p.variant() {
-            cfg["variant"] = v.into();
-        }
+        let labels = BTreeMap::from([
+            (format!("{LABEL_PREFIX}.app"), self.app().to_string()),
+            (
+                format!("{LABEL_PREFIX}.target"),
+                self.req.target.name.to_string(),
+            ),
+        ]);
+        let cfg = llb::ImageConfig {
+            architecture: p.architecture().to_string(),
+            os: p.os().to_string(),
+            variant: p.variant().map(str::to_string),
+            config: RunConfig {
+                labels: Some(labels),
+                ..RunConfig::default()
+            },
+            ..llb::ImageConfig::default()
+        };
         PlatformImage {
             state,
             config: cfg,

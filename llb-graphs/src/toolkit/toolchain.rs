@@ -46,15 +46,7 @@ impl Builder {
 
     /// An env var of the builder image (e.g. `CARGO_HOME`), if set.
     pub(crate) fn image_env(&self, key: &str) -> Option<String> {
-        self.base.config["config"]["Env"]
-            .as_array()?
-            .iter()
-            .filter_map(|v| v.as_str())
-            .find_map(|kv| {
-                kv.strip_prefix(key)
-                    .and_then(|rest| rest.strip_prefix('='))
-                    .map(str::to_string)
-            })
+        self.base.config.env(key).map(str::to_string)
     }
 
     /// A script line that fails with a clear message when the builder lacks a
