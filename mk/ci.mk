@@ -45,11 +45,7 @@ INTEGRATION_TESTS += test/integration/ci
 ci/tools: ## Install actionlint (Go, pinned) and check-jsonschema + pytest (venv) into STATE_DIR (idempotent)
 	@test -x $(ACTIONLINT) || { mkdir -p $(dir $(ACTIONLINT)) && cd /tmp && \
 	  GOTOOLCHAIN=local GOFLAGS= GOBIN=$(dir $(ACTIONLINT)) go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION); }
-	@if ! $(CI_VENV)/bin/python -c "import pytest, yaml, check_jsonschema" 2>/dev/null \
-	    || ! cmp -s $(CI_REQUIREMENTS) $(CI_VENV)/requirements.txt; then \
-	  rm -rf $(CI_VENV) && python3 -m venv $(CI_VENV) && \
-	  $(CI_VENV)/bin/pip install -q --disable-pip-version-check -r $(CI_REQUIREMENTS) && \
-	  cp $(CI_REQUIREMENTS) $(CI_VENV)/requirements.txt; fi
+	@$(call venv_install,$(CI_VENV),pytest yaml check_jsonschema,,$(CI_REQUIREMENTS))
 
 ci/act: ## Build nektos/act (pinned) into STATE_DIR (runs workflow jobs on this host)
 	@test -x $(ACT) || { mkdir -p $(dir $(ACT)) && cd /tmp && \

@@ -184,9 +184,7 @@ DEMO_TEST_ENV := REPO_ROOT=$(REPO_ROOT) LOCAL_REGISTRY=$(LOCAL_REGISTRY) STATE_D
   DEMO_COMPOSE_SCHEMA_MODULE=$(DEMO_COMPOSE_SCHEMA_MODULE)
 
 demo/test-venv:
-	@if ! $(DEMO_TEST_VENV)/bin/python -c "import pytest, jsonschema, yaml" 2>/dev/null; then \
-	  rm -rf $(DEMO_TEST_VENV) && python3 -m venv $(DEMO_TEST_VENV) && \
-	  $(DEMO_TEST_VENV)/bin/pip install -q --disable-pip-version-check $(DEMO_TEST_PINS); fi
+	@$(call venv_install,$(DEMO_TEST_VENV),pytest jsonschema yaml,$(DEMO_TEST_PINS))
 
 INTEGRATION_TESTS += test/integration/demo
 

@@ -27,9 +27,7 @@ ENGINE_PYTEST := cd $(REPO_ROOT)/tests/engine && $(ENGINE_ENV) HOST_CA_BUNDLE=$(
 
 .PHONY: engine/test-venv test/unit/engine
 engine/test-venv:
-	@if ! $(ENGINE_TEST_VENV)/bin/python -c "import pytest" 2>/dev/null; then \
-	  rm -rf $(ENGINE_TEST_VENV) && python3 -m venv $(ENGINE_TEST_VENV) && \
-	  $(ENGINE_TEST_VENV)/bin/pip install -q --disable-pip-version-check $(ENGINE_TEST_PYTEST); fi
+	@$(call venv_install,$(ENGINE_TEST_VENV),pytest,$(ENGINE_TEST_PYTEST))
 
 UNIT_TESTS += test/unit/engine
 # The integration tier needs the engine and the bases before any area's tests run: put both

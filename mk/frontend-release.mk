@@ -80,11 +80,7 @@ else
 endif
 
 wheel-tools/venv:
-	@if ! $(WHEEL_VENV)/bin/python -c "import auditwheel, twine, pypiserver, passlib" 2>/dev/null \
-	    || ! cmp -s $(WHEEL_REQUIREMENTS) $(WHEEL_VENV)/requirements.txt; then \
-	  rm -rf $(WHEEL_VENV) && python3 -m venv $(WHEEL_VENV) && \
-	  $(WHEEL_VENV)/bin/pip install -q --disable-pip-version-check -r $(WHEEL_REQUIREMENTS) && \
-	  cp $(WHEEL_REQUIREMENTS) $(WHEEL_VENV)/requirements.txt; fi
+	@$(call venv_install,$(WHEEL_VENV),auditwheel twine pypiserver passlib,,$(WHEEL_REQUIREMENTS))
 
 package/wheel: IMAGE_PLATFORMS = $(WHEEL_PLATFORMS)
 package/wheel: engine/up bases frontend/build wheel-tools/venv ## Export the API's manylinux wheels (amd64+arm64, graph target `wheel`) to artifacts/wheels/; auditwheel show + twine check

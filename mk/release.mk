@@ -58,11 +58,7 @@ release/handoff: ## Write the CD handoff (artifacts/release/<app>.json/.md: repo
 	@$(RELEASE_TOOLS)/handoff --registry "$(REGISTRY)" $(RELEASE_TAG_ARGS) $(foreach a,$(RELEASE_APPS),--app $(a)) --out "$(RELEASE_OUT)"
 
 supply-chain/venv:
-	@if ! $(SUPPLY_CHAIN_VENV)/bin/python -c "import pytest, spdx_tools, ntia_conformance_checker" 2>/dev/null \
-	    || ! cmp -s $(SUPPLY_CHAIN_REQUIREMENTS) $(SUPPLY_CHAIN_VENV)/requirements.txt; then \
-	  rm -rf $(SUPPLY_CHAIN_VENV) && python3 -m venv $(SUPPLY_CHAIN_VENV) && \
-	  $(SUPPLY_CHAIN_VENV)/bin/pip install -q --disable-pip-version-check -r $(SUPPLY_CHAIN_REQUIREMENTS) && \
-	  cp $(SUPPLY_CHAIN_REQUIREMENTS) $(SUPPLY_CHAIN_VENV)/requirements.txt; fi
+	@$(call venv_install,$(SUPPLY_CHAIN_VENV),pytest spdx_tools ntia_conformance_checker,,$(SUPPLY_CHAIN_REQUIREMENTS))
 
 # image-sbom's tests build Go binaries (the operator fragment's Go) and run pyspdxtools and the NTIA
 # minimum-elements checker (sbomcheck) of the venv; each fails, never skips, without its tool.
