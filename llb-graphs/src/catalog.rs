@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use llb::{ImageRef, Platform};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{GraphError, Result};
 
@@ -58,42 +58,58 @@ pub struct BaseEntry {
     pub recipe: String,
 }
 
-#[derive(Deserialize)]
+/// The file as written (what [`source_json`] prints).
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawCatalog {
     suite: String,
-    #[serde(default)]
-    mirror: Option<String>,
+    /// Debian mirror of the local recipes (read by `tools/engine/bases.py`).
+    mirror: String,
     repository_prefix: String,
     source: String,
     bases: BTreeMap<String, RawBase>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawBase {
     description: String,
     upstream: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     upstream_digest: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     upstream_note: Option<String>,
     platforms: Vec<String>,
     recipe: String,
 }
 
+/// 1-based line of the first line of `text` that starts with `needle` (0 when absent).
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(needle))
+        .map_or(0, |i| i + 1)
+}
+
 impl Catalog {
     /// Parses catalog text (the compiled-in file, or a test's own).
     pub fn parse(text: &str) -> Result<Self> {
-        let raw: RawCatalog = toml::from_str(text).map_err(|e| GraphError::Catalog {
-            reason: e.to_string(),
-        })?;
-        let _ = raw.mirror;
+        let raw = parse_raw(text)?;
         let mut bases = BTreeMap::new();
         for (name, b) in raw.bases {
+            let table = format!("[bases.{name}]");
             let bad = |reason: String| GraphError::Catalog {
-                reason: format!("[bases.{name}]: {reason}"),
+                line: line_of(text, &table),
+                reason: format!("{table}: {reason}"),
             };
+            let valid_name = name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !valid_name {
+                return Err(bad(format!(
+                    "base name '{name}' must be lowercase letters, digits and '-', starting with a letter or digit"
+                )));
+            }
             let mut upstream =
                 ImageRef::parse(&b.upstream).map_err(|e| bad(format!("upstream: {e}")))?;
             match (&b.upstream_digest, &b.upstream_note) {
@@ -187,6 +203,41 @@ impl Catalog {
             }),
         }
     }
+}
+
+fn parse_raw(text: &str) -> Result<RawCatalog> {
+    toml::from_str(text).map_err(|e| GraphError::Catalog {
+        line: 0,
+        reason: e.to_string(),
+    })
+}
+
+/// The catalog `text` as written, after the validation of [`Catalog::parse`]:
+/// `{"suite", "mirror", "repository_prefix", "source", "bases": [{"name", <the
+/// table's keys as written>}...]}`, bases in file order. What
+/// `patient-risk-frontend catalog --json` prints for `tools/engine/bases.py`,
+/// which hashes each table as written into its recipe hash.
+pub fn source_json(text: &str) -> Result<serde_json::Value> {
+    Catalog::parse(text)?;
+    let raw = parse_raw(text)?;
+    let mut names: Vec<&String> = raw.bases.keys().collect();
+    names.sort_by_key(|n| line_of(text, &format!("[bases.{n}]")));
+    let bases = names
+        .into_iter()
+        .map(|name| {
+            let mut table = serde_json::to_value(&raw.bases[name])
+                .expect("a catalog table serializes to JSON");
+            table["name"] = serde_json::Value::from(name.as_str());
+            table
+        })
+        .collect::<Vec<_>>();
+    Ok(serde_json::json!({
+        "suite": raw.suite,
+        "mirror": raw.mirror,
+        "repository_prefix": raw.repository_prefix,
+        "source": raw.source,
+        "bases": bases,
+    }))
 }
 
 /// The compiled-in catalog. Its validity is checked by this crate's tests, so
@@ -322,10 +373,10 @@ mod tests {
 
     #[test]
     fn catalog_errors_name_the_table() {
-        let text = "suite='trixie'\nrepository_prefix='p'\nsource='s'\n[bases.x]\ndescription='d'\nupstream='a:1'\nplatforms=['linux/amd64']\nrecipe='r'\n";
+        let text = "suite='trixie'\nmirror='m'\nrepository_prefix='p'\nsource='s'\n[bases.x]\ndescription='d'\nupstream='a:1'\nplatforms=['linux/amd64']\nrecipe='r'\n";
         let e = Catalog::parse(text).unwrap_err().to_string();
         assert!(
-            e.contains("[bases.x]") && e.contains("upstream_note"),
+            e.contains("bases/catalog.toml:5: [bases.x]") && e.contains("upstream_note"),
             "{e}"
         );
         let noted = text.replace("recipe='r'", "recipe='r'\nupstream_note='n'");
@@ -334,5 +385,43 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("platforms"), "{e}");
+        let e = Catalog::parse(&noted.replace("[bases.x]", "[bases.X_y]"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("base name 'X_y'"), "{e}");
+    }
+
+    #[test]
+    fn source_json_is_the_file_as_written_in_file_order() {
+        let j = source_json(CATALOG_TOML).unwrap();
+        let raw: toml::Table = toml::from_str(CATALOG_TOML).unwrap();
+        for key in ["suite", "mirror", "repository_prefix", "source"] {
+            assert_eq!(j[key].as_str(), raw[key].as_str(), "{key}");
+        }
+        let tables = raw["bases"].as_table().unwrap();
+        let names: Vec<&str> = j["bases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["name"].as_str().unwrap())
+            .collect();
+        let mut by_line = names.clone();
+        by_line.sort_by_key(|n| CATALOG_TOML.find(&format!("[bases.{n}]")).unwrap());
+        assert_eq!(names, by_line, "file order");
+        assert_eq!(names.len(), tables.len());
+        for b in j["bases"].as_array().unwrap() {
+            let name = b["name"].as_str().unwrap();
+            let mut as_written = serde_json::to_value(&tables[name]).unwrap();
+            as_written["name"] = name.into();
+            assert_eq!(b, &as_written, "{name}");
+        }
+    }
+
+    #[test]
+    fn source_json_validates_like_parse() {
+        let broken = CATALOG_TOML.replacen("platforms = [\"linux/amd64\"]", "platforms = []", 1);
+        let e = source_json(&broken).unwrap_err().to_string();
+        assert!(e.contains("platforms must list at least one platform"), "{e}");
+        assert!(e.starts_with("bases/catalog.toml:"), "{e}");
     }
 }

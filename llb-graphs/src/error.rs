@@ -53,8 +53,10 @@ pub enum GraphError {
         known: String,
     },
     /// `bases/catalog.toml` could not be read.
-    #[error("bases/catalog.toml: {reason}")]
+    #[error("bases/catalog.toml:{}{reason}", if *line > 0 { format!("{line}: ") } else { " ".to_string() })]
     Catalog {
+        /// 1-based line of the table at fault (0 when the parser's message has it).
+        line: usize,
         /// Parser or validation message.
         reason: String,
     },

@@ -52,6 +52,9 @@ BUILDKIT_SYNTAX. By hand:
       graph generation + marshal instead.
   patient-risk-frontend targets [--json]
       List every app's targets from the registry.
+  patient-risk-frontend catalog [--file PATH] [--json]
+      The base catalog (bases/catalog.toml, compiled in, or PATH) validated as the
+      graphs read it; --json prints it as written (tools/engine/bases.py reads this).
   patient-risk-frontend lint FILE [--build-arg K=V]... [--label K=V]... [--json]
       Check an app spec; exit 1 on problems or warnings.
   patient-risk-frontend affected --base REV [--head REV] [--repo DIR] [--json]
@@ -300,6 +303,40 @@ fn policy_name(p: PlatformPolicy) -> &'static str {
 }
 
 /// `targets`: the whole registry.
+/// `catalog [--file PATH] [--json]`: the base catalog (`bases/catalog.toml`,
+/// compiled in, or the file `--file` names) validated by the code the graphs
+/// use. `--json` prints it as written (`llb_graphs::catalog::source_json`):
+/// what `tools/engine/bases.py` reads instead of validating the file again.
+pub fn catalog(args: &[String]) -> Result<String, CliError> {
+    let a = parse_args(args, &["--file"], &["--json"])?;
+    let (shown, text) = match a.one("--file") {
+        Some(path) => (
+            path.to_string(),
+            std::fs::read_to_string(path).map_err(|e| CliError::failed(format!("{path}: {e}")))?,
+        ),
+        None => ("bases/catalog.toml".to_string(), llb_graphs::catalog::CATALOG_TOML.to_string()),
+    };
+    let json = llb_graphs::catalog::source_json(&text).map_err(|e| {
+        let msg = e.to_string();
+        CliError::failed(match msg.strip_prefix("bases/catalog.toml") {
+            Some(rest) => format!("{shown}{rest}"),
+            None => msg,
+        })
+    })?;
+    if a.switches.contains("--json") {
+        return serde_json::to_string_pretty(&json)
+            .map(|s| s + "\n")
+            .map_err(|e| CliError::failed(e.to_string()));
+    }
+    let mut rows = vec![vec!["BASE".to_string(), "PLATFORMS".into(), "UPSTREAM".into()]];
+    for b in json["bases"].as_array().into_iter().flatten() {
+        let field = |k: &str| b[k].as_str().unwrap_or_default().to_string();
+        let platforms: Vec<&str> = b["platforms"].as_array().into_iter().flatten().filter_map(|p| p.as_str()).collect();
+        rows.push(vec![field("name"), platforms.join(","), field("upstream")]);
+    }
+    Ok(tabwrite(&rows, 2))
+}
+
 pub fn targets(args: &[String]) -> Result<String, CliError> {
     let a = parse_args(args, &[], &["--json"])?;
     let all = llb_graphs::targets();
@@ -472,6 +509,22 @@ mod tests {
         let out = plan(&s(&["--app", "risk-monitor-operator", "--bench", "3", "--repo", &repo()])).unwrap();
         assert!(out.contains("graph+marshal median") && out.contains("over 3 runs"), "{out}");
         assert_eq!(plan(&s(&["--app", "risk-monitor-operator", "--bench", "0", "--repo", &repo()])).unwrap_err().code, 2);
+    }
+
+    #[test]
+    fn catalog_prints_the_validated_catalog_and_names_the_file_on_errors() {
+        let text = catalog(&[]).unwrap();
+        assert!(text.contains("python-runtime") && text.contains("linux/amd64,linux/arm64"), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&catalog(&s(&["--json"])).unwrap()).unwrap();
+        assert_eq!(v["suite"], "trixie");
+        let dir = std::env::temp_dir().join(format!("prf-catalog-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("catalog.toml");
+        let broken = llb_graphs::catalog::CATALOG_TOML.replacen("upstream = ", "upstreem = ", 1);
+        std::fs::write(&bad, broken).unwrap();
+        let e = catalog(&s(&["--json", "--file", bad.to_str().unwrap()])).unwrap_err();
+        assert!(e.message.starts_with(bad.to_str().unwrap()) && e.message.contains("upstreem"), "{}", e.message);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!   `BUILDKIT_SESSION_ID` in the environment): gateway mode, speaking
 //!   LLBBridge over stdin/stdout ([`gateway_mode`]). Nothing else may write
 //!   to stdout then.
-//! - `plan`, `targets`, `lint`, `affected`: daemon-free commands ([`commands`], [`affected`]).
+//! - `plan`, `targets`, `catalog`, `lint`, `affected`: daemon-free commands ([`commands`], [`affected`]).
 //! - `sbom-scan`: BuildKit's SBOM generator protocol for the frontend's own image ([`sbom_scan`]);
 //!   `deps-record` prints the dependency record this binary carries (crate `deps-record`).
 //!
@@ -46,6 +46,7 @@ fn main() {
         Some("plan") => print_and_exit(commands::plan(rest), None),
         Some("affected") => print_and_exit(commands::affected(rest), None),
         Some("targets") => print_and_exit(commands::targets(rest), None),
+        Some("catalog") => print_and_exit(commands::catalog(rest), None),
         Some("lint") => match commands::lint(rest) {
             Ok((text, found)) => print_and_exit(Ok(text), Some(found)),
             Err(e) => print_and_exit(Err(e), None),
