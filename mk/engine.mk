@@ -34,7 +34,7 @@ UNIT_TESTS += test/unit/engine
 # first (they are no-ops when done), whichever fragment registered its tests earlier.
 INTEGRATION_TESTS := engine/up bases $(filter-out engine/up bases,$(INTEGRATION_TESTS)) test/integration/engine
 
-test/unit/engine: engine/test-venv ## Unit tests of the base-image builder: recipe validation, hashing, hook helpers
+test/unit/engine: engine/test-venv bases/frontend-cli ## Unit tests of the base-image builder: recipe validation, hashing, hook helpers
 	@$(ENGINE_PYTEST) test_recipes.py test_base_config_pin.py
 
 test/integration/engine: engine/up bases engine/test-venv ## Engine integration tests: dockerd, buildx, registry, arm64, bases, provenance, CA secret

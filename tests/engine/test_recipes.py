@@ -146,3 +146,29 @@ def test_add_user_writes_fixed_ids_and_refuses_a_taken_id(tmp_path):
     assert clash.returncode != 0 and "id 3 is taken" in clash.stderr
     wrong = _sh(f'. "{lib}"; add_user "{tmp_path}" app 10002 /home/app')
     assert wrong.returncode != 0 and "exists with uid 10001, want 10002" in wrong.stderr
+
+
+def test_catalog_is_validated_by_the_frontend_binary(bases_copy):
+    """bases.py takes the catalog from `patient-risk-frontend catalog --json`: a key the frontend's
+    catalog parser does not know is reported by it, naming the catalog file and the line."""
+    catalog = bases_copy / "catalog.toml"
+    catalog.write_text(catalog.read_text().replace("upstream = ", "upstreem = ", 1))
+    with pytest.raises(bases_builder.RecipeError) as err:
+        bases_builder.load_catalog()
+    text = str(err.value)
+    assert f"{catalog}: TOML parse error at line" in text and "unknown field `upstreem`" in text, text
+
+
+def test_catalog_entries_are_the_tables_as_written():
+    """What the recipe hash covers comes through the frontend unchanged: each entry equals its
+    TOML table (upstream_note and all), in file order."""
+    import tomllib
+
+    raw = tomllib.loads((REPO_ROOT / "bases" / "catalog.toml").read_text())
+    bases = bases_builder.load_catalog()
+    assert list(bases) == list(raw["bases"])
+    for name, base in bases.items():
+        assert base.catalog_entry == raw["bases"][name], name
+    assert {k: bases_builder.CATALOG_SETTINGS[k] for k in ("suite", "mirror", "repository_prefix", "source")} == {
+        k: raw[k] for k in ("suite", "mirror", "repository_prefix", "source")
+    }
