@@ -250,7 +250,7 @@ pub fn plan(args: &[String]) -> Result<String, CliError> {
             "platform": target_platform.to_string(),
             "build_platform": req.build_platform.to_string(),
             "llb": llb::dump_json(&def),
-            "config": image.config,
+            "config": image.config.to_value(),
         });
         return serde_json::to_string_pretty(&out)
             .map(|s| s + "\n")
@@ -262,7 +262,8 @@ pub fn plan(args: &[String]) -> Result<String, CliError> {
     );
     out.push_str(&llb::dump(&def));
     out.push_str("\n# image config\n");
-    out.push_str(&serde_json::to_string_pretty(&image.config).map_err(|e| CliError::failed(e.to_string()))?);
+    // Keys sorted at every level, as the exporter's bytes and the golden snapshots have them.
+    out.push_str(&serde_json::to_string_pretty(&image.config.to_value()).map_err(|e| CliError::failed(e.to_string()))?);
     out.push('\n');
     Ok(out)
 }
@@ -456,6 +457,18 @@ mod tests {
         assert_ne!(amd, arm);
         let again = plan(&s(&["--app", "risk-monitor-operator", "--repo", &repo()])).unwrap();
         assert_eq!(amd, again);
+    }
+
+    /// `plan` prints the image config with its keys sorted at every level (the
+    /// order of the bytes the exporter gets and of the golden snapshots), not in
+    /// the typed struct's field order.
+    #[test]
+    fn plan_prints_the_image_config_with_sorted_keys() {
+        let text = plan(&s(&["--app", "patient-risk-python-api", "--repo", &repo()])).unwrap();
+        let config = text.split("\n# image config\n").nth(1).expect("an image config section").trim_end();
+        let sorted: serde_json::Value = serde_json::from_str(config).unwrap();
+        assert_eq!(config, serde_json::to_string_pretty(&sorted).unwrap());
+        assert!(config.find("\"architecture\"") < config.find("\"config\""), "{config}");
     }
 
     /// `plan --platform` and a build's `platform` option go through the one
