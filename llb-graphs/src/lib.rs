@@ -8,7 +8,7 @@
 //! one does.
 //!
 //! ## Map of the crate
-//! - [`build`]: one (app, target, platform) → [`PlatformImage`] (LLB state + OCI config).
+//! - [`build`]: one (app, target, platform) → [`ImageGraph`] (LLB state + OCI config).
 //! - [`targets()`](targets::targets): the target registry (drives `--call targets`, docs, golden tests);
 //!   [`targets::parse`] turns the user's `--target` into a [`TargetInfo`] once, at the edge,
 //!   and each graph matches its typed [`Stop`] exhaustively.
@@ -55,7 +55,7 @@ use llb::Platform;
 pub use catalog::{base_ref, catalog, BaseEntry, Catalog};
 pub use error::{GraphError, Result};
 pub use request::{
-    BasePlatform, BaseRequirement, BuildRequest, ContextSource, PlatformImage, ResolvedBase,
+    BasePlatform, BaseRequirement, BuildRequest, ContextSource, ImageGraph, ResolvedBase,
     ResolvedBases,
 };
 pub use sbom_inputs::{BuildRecord, ImageContent, SbomBase, SbomInputs};
@@ -69,12 +69,12 @@ pub use toolkit::image_config::LABEL_PREFIX;
 use toolkit::{Ctx, Ledger};
 
 /// Builds one app target for one platform.
-pub fn build(req: &BuildRequest<'_>) -> Result<PlatformImage> {
+pub fn build(req: &BuildRequest<'_>) -> Result<ImageGraph> {
     let (image, _) = build_with_ledger(req)?;
     Ok(image)
 }
 
-fn build_with_ledger(req: &BuildRequest<'_>) -> Result<(PlatformImage, Ledger)> {
+fn build_with_ledger(req: &BuildRequest<'_>) -> Result<(ImageGraph, Ledger)> {
     check_target(req.spec, req.target)?;
     check_platform(req, req.target)?;
     let ctx = Ctx::new(req);

@@ -1,5 +1,5 @@
 //! What a graph is given ([`BuildRequest`]) and what it returns
-//! ([`PlatformImage`]). Everything a graph reads comes in here: no ambient
+//! ([`ImageGraph`]). Everything a graph reads comes in here: no ambient
 //! state, no clock, no environment.
 
 use std::collections::BTreeMap;
@@ -40,9 +40,12 @@ pub struct BuildRequest<'a> {
     pub no_cache: bool,
 }
 
-/// The result for one platform.
+/// One platform's image before it is solved: the LLB graph of its root
+/// filesystem, its OCI config and where its SBOM reads from. [`crate::build`]
+/// returns it; the frontend solves `state` and returns the solved ref as a
+/// gateway `ResultImage`.
 #[derive(Debug, Clone)]
-pub struct PlatformImage {
+pub struct ImageGraph {
     /// The image root filesystem.
     pub state: State,
     /// The OCI image config (`containerimage.config[/<platform>]`), including

@@ -28,7 +28,7 @@ fn pins() -> PathBuf {
 }
 
 /// The bytes the gateway hands to the exporter for `img` (`frontend/cli/src/gateway_mode.rs`).
-fn exported(img: &llb_graphs::PlatformImage) -> Vec<u8> {
+fn exported(img: &llb_graphs::ImageGraph) -> Vec<u8> {
     img.config.to_json()
 }
 
@@ -39,7 +39,7 @@ fn build(
     platform: &Platform,
     epoch: Option<i64>,
     labels: &BTreeMap<String, String>,
-) -> llb_graphs::PlatformImage {
+) -> llb_graphs::ImageGraph {
     let s = common::spec(app);
     let build = Platform::linux_amd64();
     let args = common::local_args();

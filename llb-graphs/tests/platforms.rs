@@ -9,7 +9,7 @@ use llb::Platform;
 use llb_graphs::{targets, PlatformPolicy};
 use serde_json::Value;
 
-fn ops(img: &llb_graphs::PlatformImage, p: &Platform) -> Vec<Value> {
+fn ops(img: &llb_graphs::ImageGraph, p: &Platform) -> Vec<Value> {
     let def = common::marshal(img, p);
     llb::dump_json(&def)["ops"].as_array().unwrap().clone()
 }

@@ -5,9 +5,9 @@
 mod common;
 
 use llb::{MarshalOpts, Platform};
-use llb_graphs::{BuildRecord, ImageContent, PlatformImage};
+use llb_graphs::{BuildRecord, ImageContent, ImageGraph};
 
-fn release(app: &str, p: &Platform) -> PlatformImage {
+fn release(app: &str, p: &Platform) -> ImageGraph {
     common::build(app, "release", p)
 }
 

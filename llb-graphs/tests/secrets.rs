@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use llb::Platform;
 use serde_json::Value;
 
-fn exec_ops(img: &llb_graphs::PlatformImage, p: &Platform) -> Vec<Value> {
+fn exec_ops(img: &llb_graphs::ImageGraph, p: &Platform) -> Vec<Value> {
     let def = common::marshal(img, p);
     llb::dump_json(&def)["ops"]
         .as_array()

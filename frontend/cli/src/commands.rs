@@ -226,7 +226,7 @@ pub fn plan(args: &[String]) -> Result<String, CliError> {
         llb_caps: Some(caps),
         ignore_cache: false,
     };
-    let generate = || -> Result<(llb_graphs::PlatformImage, llb::pb::Definition), CliError> {
+    let generate = || -> Result<(llb_graphs::ImageGraph, llb::pb::Definition), CliError> {
         let image = llb_graphs::build(&req).map_err(|e| CliError::failed(e.to_string()))?;
         let def = image
             .state
@@ -271,7 +271,7 @@ pub fn plan(args: &[String]) -> Result<String, CliError> {
 /// Times graph generation + marshal `runs` times; one line of figures.
 fn bench(
     runs: usize,
-    generate: &dyn Fn() -> Result<(llb_graphs::PlatformImage, llb::pb::Definition), CliError>,
+    generate: &dyn Fn() -> Result<(llb_graphs::ImageGraph, llb::pb::Definition), CliError>,
     app: &str,
     target: &str,
     platform: &llb::Platform,

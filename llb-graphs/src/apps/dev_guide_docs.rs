@@ -13,7 +13,7 @@ use llb::{Chown, FileOps, Rm};
 
 use super::settings_mismatch;
 use crate::error::{GraphError, Result};
-use crate::request::PlatformImage;
+use crate::request::ImageGraph;
 use crate::steps::mkdocs_site::{mkdocs_site, Sites};
 use crate::targets::{Flavor, MkdocsSiteStop};
 use crate::toolkit::runtime::RuntimeImage;
@@ -35,7 +35,7 @@ fn site_name(app_dir: &str, config: &str) -> Option<String> {
     }
 }
 
-pub(crate) fn graph(ctx: &Ctx<'_>, stop: MkdocsSiteStop) -> Result<PlatformImage> {
+pub(crate) fn graph(ctx: &Ctx<'_>, stop: MkdocsSiteStop) -> Result<ImageGraph> {
     let spec = ctx.req.spec;
     let GraphSettings::MkdocsSite { configs, sources } = &spec.build else {
         return Err(settings_mismatch(ctx));

@@ -8,12 +8,12 @@ mod patient_risk_web;
 mod risk_monitor_operator;
 
 use crate::error::{GraphError, Result};
-use crate::request::PlatformImage;
+use crate::request::ImageGraph;
 use crate::targets::Stop;
 use crate::toolkit::Ctx;
 
 /// Builds the target that stops at `stop`, with the graph it belongs to.
-pub(crate) fn graph(ctx: &Ctx<'_>, stop: Stop) -> Result<PlatformImage> {
+pub(crate) fn graph(ctx: &Ctx<'_>, stop: Stop) -> Result<ImageGraph> {
     match stop {
         Stop::GoOperator(stop) => risk_monitor_operator::graph(ctx, stop),
         Stop::PythonApi(stop) => patient_risk_python_api::graph(ctx, stop),

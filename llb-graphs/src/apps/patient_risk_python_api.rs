@@ -16,7 +16,7 @@ use llb::{Chown, FileOps};
 
 use super::settings_mismatch;
 use crate::error::Result;
-use crate::request::PlatformImage;
+use crate::request::ImageGraph;
 use crate::sbom_inputs::ImageContent;
 use crate::steps::conan_package::ConanPackage;
 use crate::steps::manylinux_wheel::{cargo_record, conan_records, manylinux_wheel, ConanLink, WheelCrate};
@@ -38,7 +38,7 @@ pub(crate) fn dsp_package() -> ConanPackage {
     }
 }
 
-pub(crate) fn graph(ctx: &Ctx<'_>, stop: PythonApiStop) -> Result<PlatformImage> {
+pub(crate) fn graph(ctx: &Ctx<'_>, stop: PythonApiStop) -> Result<ImageGraph> {
     let spec = ctx.req.spec;
     let GraphSettings::PythonApi {
         wheel,

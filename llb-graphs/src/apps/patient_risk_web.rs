@@ -12,7 +12,7 @@ use llb::{Chown, FileOps};
 
 use super::settings_mismatch;
 use crate::error::Result;
-use crate::request::PlatformImage;
+use crate::request::ImageGraph;
 use crate::steps::node_bundle::{node_bundle, npm_record, NpmWorkspace};
 use crate::targets::{Flavor, WebSpaStop};
 use crate::toolkit::registries::PackageSource;
@@ -24,7 +24,7 @@ const HOME: &str = "/usr/share/patient-risk-web";
 /// The API service in the Compose project.
 const COMPOSE_API: &str = "http://api:8080";
 
-pub(crate) fn graph(ctx: &Ctx<'_>, stop: WebSpaStop) -> Result<PlatformImage> {
+pub(crate) fn graph(ctx: &Ctx<'_>, stop: WebSpaStop) -> Result<ImageGraph> {
     let spec = ctx.req.spec;
     let GraphSettings::WebSpa { npm_workspace } = &spec.build else {
         return Err(settings_mismatch(ctx));

@@ -12,14 +12,14 @@ use llb::{Chown, FileOps};
 
 use super::{plain_arg, settings_mismatch};
 use crate::error::Result;
-use crate::request::PlatformImage;
+use crate::request::ImageGraph;
 use crate::sbom_inputs::ImageContent;
 use crate::steps::go_binary::{go_binary, GoMain};
 use crate::targets::{Flavor, GoOperatorStop};
 use crate::toolkit::runtime::RuntimeImage;
 use crate::toolkit::Ctx;
 
-pub(crate) fn graph(ctx: &Ctx<'_>, stop: GoOperatorStop) -> Result<PlatformImage> {
+pub(crate) fn graph(ctx: &Ctx<'_>, stop: GoOperatorStop) -> Result<ImageGraph> {
     let spec = ctx.req.spec;
     let GraphSettings::GoOperator { main_package } = &spec.build else {
         return Err(settings_mismatch(ctx));

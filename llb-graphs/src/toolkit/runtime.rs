@@ -14,7 +14,7 @@ use super::image_config::{Healthcheck, ImageConfig, LABEL_PREFIX};
 use super::{Base, Ctx};
 use crate::catalog;
 use crate::error::Result;
-use crate::request::{BasePlatform, PlatformImage};
+use crate::request::{BasePlatform, ImageGraph};
 use crate::sbom_inputs::{BuildRecord, ImageContent, SbomBase, SbomInputs};
 
 /// An image being assembled on a runtime base.
@@ -196,7 +196,7 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
     /// Finishes the image: labels from the spec's runtime contract under
     /// [`LABEL_PREFIX`], `org.opencontainers.image.*` from the build args, then
     /// the request's own `label:*` values on top.
-    pub(crate) fn finish(mut self) -> Result<PlatformImage> {
+    pub(crate) fn finish(mut self) -> Result<ImageGraph> {
         let ctx = self.ctx;
         let spec = ctx.req.spec;
         let rt = &spec.runtime;
@@ -274,7 +274,7 @@ impl<'c, 'r> RuntimeImage<'c, 'r> {
         }
         self.config
             .history("LABEL (runtime contract and OCI labels)", true);
-        Ok(PlatformImage {
+        Ok(ImageGraph {
             state: self.state,
             config: self.config.finish(),
             sbom: self.sbom,
@@ -303,7 +303,7 @@ impl Ctx<'_> {
     }
 
     /// A debug target's output: `state`'s files on scratch, with a minimal config.
-    pub(crate) fn artifact(&self, state: State) -> PlatformImage {
+    pub(crate) fn artifact(&self, state: State) -> ImageGraph {
         let p = self.target_platform();
         let labels = BTreeMap::from([
             (format!("{LABEL_PREFIX}.app"), self.app().to_string()),
@@ -322,7 +322,7 @@ impl Ctx<'_> {
             },
             ..llb::ImageConfig::default()
         };
-        PlatformImage {
+        ImageGraph {
             state,
             config: cfg,
             sbom: SbomInputs::default(),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use llb::{MarshalOpts, Platform};
-use llb_graphs::{BuildRequest, ContextSource, PlatformImage, ResolvedBases, TargetInfo};
+use llb_graphs::{BuildRequest, ContextSource, ImageGraph, ResolvedBases, TargetInfo};
 
 pub const APPS: [&str; 4] = [
     "risk-monitor-operator",
@@ -53,7 +53,7 @@ pub fn build_with(
     target: &str,
     platform: &Platform,
     build_args: &BTreeMap<String, String>,
-) -> llb_graphs::Result<PlatformImage> {
+) -> llb_graphs::Result<ImageGraph> {
     let build = Platform::linux_amd64();
     let target = llb_graphs::targets::parse(&s.spec, Some(target))?;
     let reqs = llb_graphs::required_bases(&s.spec, target)?;
@@ -88,13 +88,13 @@ pub fn local_args() -> BTreeMap<String, String> {
     args(&[("BASE_IMAGES", "local"), ("VERSION", "0.1.0")])
 }
 
-pub fn build(app: &str, target: &str, platform: &Platform) -> PlatformImage {
+pub fn build(app: &str, target: &str, platform: &Platform) -> ImageGraph {
     let s = spec(app);
     build_with(&s, target, platform, &local_args())
         .unwrap_or_else(|e| panic!("{app} {target} {platform}: {e}"))
 }
 
-pub fn marshal(img: &PlatformImage, platform: &Platform) -> llb::pb::Definition {
+pub fn marshal(img: &ImageGraph, platform: &Platform) -> llb::pb::Definition {
     img.state
         .marshal(&MarshalOpts::for_platform(platform.clone()))
         .unwrap()
