@@ -12,6 +12,10 @@ BENCH_RUST_BUILDER ?= $(LOCAL_REGISTRY)/patient-risk/bench-bases/rust-builder:lo
 BENCH_FLOOR_VENV := $(STATE_DIR)/venv/bench-floor
 BENCH_FLOOR_PINS := uv==0.13.9 maturin==1.16.0 ziglang==0.17.1
 BENCH_LOCK := flock $(STATE_DIR)/run/bench.lock
+# Only the API baseline needs the two-platform rust-builder (a long build under QEMU: skip it
+# when BENCH_APPS leaves the API out).
+BENCH_APPS ?=
+BENCH_API_PREREQS = $(if $(if $(BENCH_APPS),$(filter patient-risk-python-api,$(BENCH_APPS)),all),bench/rust-builder dsp/tools)
 BENCH_DIGEST = docker buildx imagetools inspect $(1) --format '{{json .Manifest}}' \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["digest"])'
 
@@ -42,11 +46,11 @@ bench/floor-tools: ## Install the native floor's host tools (uv, maturin, ziglan
 	       && $(BENCH_FLOOR_VENV)/bin/pip install -q --disable-pip-version-check $(BENCH_FLOOR_PINS); }
 
 # BENCH_APPS, BENCH_RUNS, BENCH_COLD_RUNS, BENCH_VARIANTS, BENCH_ROWS, BENCH_PLATFORMS: see bench/bench.py.
-bench: engine/up bases frontend/build bench/engine bench/dockerfile-frontend bench/rust-builder bench/floor-tools engine/test-venv dsp/tools ## Benchmark ours vs the Dockerfile frontend (builtin + gateway): cold/no-op/changes/start-up/size/memory/floor, ratio table
+bench: engine/up bases frontend/build bench/engine bench/dockerfile-frontend $(BENCH_API_PREREQS) bench/floor-tools engine/test-venv ## Benchmark ours vs the Dockerfile frontend (builtin + gateway): cold/no-op/changes/start-up/size/memory/floor, ratio table
 	@ours=$$($(call BENCH_DIGEST,$(FRONTEND_REF))); dff=$$($(call BENCH_DIGEST,$(BENCH_DOCKERFILE_FRONTEND_REF))); \
 	  cd $(REPO_ROOT) && $(BENCH_ENV) BENCH_FRONTEND=$(FRONTEND_REF)@$$ours \
 	  BENCH_DOCKERFILE_FRONTEND=$(BENCH_DOCKERFILE_FRONTEND_REF)@$$dff BENCH_RUST_BUILDER=$(BENCH_RUST_BUILDER) \
-	  BENCH_FLOOR_VENV=$(BENCH_FLOOR_VENV) $(ENGINE_TEST_VENV)/bin/python $(BENCH_DIR)/bench.py
+	  BENCH_FLOOR_VENV=$(BENCH_FLOOR_VENV) BENCH_APPS="$(BENCH_APPS)" $(ENGINE_TEST_VENV)/bin/python $(BENCH_DIR)/bench.py
 
 bench/table: ## Print the table of a bench result (RESULT=$(STATE_DIR)/bench/results/<stamp>.json)
 	@test -n "$(RESULT)" || { echo "usage: make bench/table RESULT=$(STATE_DIR)/bench/results/<stamp>.json" >&2; exit 2; }
