@@ -33,7 +33,11 @@ text = head + sep + body + nxt + tail
 tomllib.loads(text)
 open(path, "w").write(text)
 PY
-STATE_DIR=$OWN/state LOCAL_REGISTRY=$LOCAL_REGISTRY python3 "$SRC/tools/engine/bases.py" build rust-builder >&2
+# bases.py reads the (copied) catalog through the checkout's frontend binary (`catalog --json`;
+# make's bases/frontend-cli builds it).
+FRONTEND=${PATIENT_RISK_FRONTEND:-${CARGO_TARGET_DIR:-$REPO/target}/debug/patient-risk-frontend}
+STATE_DIR=$OWN/state LOCAL_REGISTRY=$LOCAL_REGISTRY PATIENT_RISK_FRONTEND=$FRONTEND \
+  python3 "$SRC/tools/engine/bases.py" build rust-builder >&2
 # The layers are in the registry now; the disk is shared.
 rm -rf "$OWN/state/bases-work"
 echo "$LOCAL_REGISTRY/patient-risk/bench-bases/rust-builder:local"

@@ -37,7 +37,7 @@ bench/dockerfile-frontend: engine/up ## Build BuildKit's Dockerfile frontend (pi
 	@$(BENCH_LOCK) env $(BENCH_ENV) BENCH_DOCKERFILE_FRONTEND_REF=$(BENCH_DOCKERFILE_FRONTEND_REF) \
 	  bash $(BENCH_DIR)/dockerfile-frontend/build.sh
 
-bench/rust-builder: engine/up ## Build rust-builder's recipe for amd64+arm64 as bench-bases/rust-builder (the API baseline's per-platform wheel stage)
+bench/rust-builder: engine/up bases/frontend-cli ## Build rust-builder's recipe for amd64+arm64 as bench-bases/rust-builder (the API baseline's per-platform wheel stage)
 	@$(BENCH_ENV) bash $(BENCH_DIR)/arm64-builder-base.sh
 
 bench/floor-tools: ## Install the native floor's host tools (uv, maturin, ziglang; pinned) under STATE_DIR
