@@ -13,7 +13,7 @@ BASES ?=
 # bases.py reads bases/catalog.toml through the frontend binary (`patient-risk-frontend catalog
 # --json`, the validator the graphs use). cargo rebuilds it only when a source or the catalog
 # changed, so `make bases` with nothing to do stays a no-op (~1 s more).
-bases/frontend-cli:
+bases/frontend-cli: ## Build the frontend binary (debug) whose `catalog --json` bases.py reads (a cargo no-op when nothing changed)
 	@cd $(REPO_ROOT) && cargo build -q --locked -p patient-risk-frontend
 
 bases: engine/up bases/frontend-cli ## Build the offline base images whose recipe changed and push them to the local registry (brings the engine up first)
