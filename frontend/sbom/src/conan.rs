@@ -110,10 +110,9 @@ pub fn packages(file: &str, json: &str, parent: Parent) -> Result<ComponentSet, 
                 reference.push_str(prev);
             }
         }
-        c.comment = Some(format!(
-            "conan {reference} arch={arch} (binary: {})",
-            text(&node["binary"]).unwrap_or("unknown")
-        ));
+        // Not where the binary came from (Build / Cache / Download): that depends on how warm
+        // the build's Conan cache was, and the SBOM of a rebuild must not change with it.
+        c.comment = Some(format!("conan {reference} arch={arch}"));
         index.insert(id.clone(), set.components.len());
         set.components.push(c);
     }
@@ -155,7 +154,7 @@ mod tests {
         assert_eq!(a.purl.as_deref(), Some("pkg:conan/a@1.0?prev=p1&rrev=r1"));
         assert_eq!(a.license.as_str(), "MIT AND BSD-3-Clause");
         assert_eq!(a.supplier.as_deref(), Some("Organization: github.com/o"));
-        assert_eq!(a.comment.as_deref(), Some("conan a/1.0#r1:pid#p1 arch=x86_64 (binary: Download)"));
+        assert_eq!(a.comment.as_deref(), Some("conan a/1.0#r1:pid#p1 arch=x86_64"));
         let b = &set.components[1];
         assert_eq!(b.purl.as_deref(), Some("pkg:conan/b@2.0?channel=stable&user=me"));
         assert_eq!(b.supplier.as_deref(), Some("Person: B Person (b@example.org)"));
