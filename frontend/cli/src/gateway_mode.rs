@@ -378,12 +378,11 @@ impl Build<'_> {
         let mut result = FrontendResult::images(self.opts.multi_platform);
         sbom::annotate(&mut result, self.opts.multi_platform, &solved);
         for (image, attestations) in solved.into_iter().zip(attestations) {
-            let config = image.config.to_json();
             result
                 .add_image(ResultImage {
                     platform: image.platform,
                     reference: image.reference,
-                    config,
+                    config: image.config,
                     base_config: None,
                     attestations,
                 })

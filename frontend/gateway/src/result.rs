@@ -111,10 +111,10 @@ pub struct ResultImage {
     pub platform: Platform,
     /// The solved root filesystem.
     pub reference: RefId,
-    /// The OCI image config JSON.
-    pub config: Vec<u8>,
-    /// The base image's config JSON, when known.
-    pub base_config: Option<Vec<u8>>,
+    /// The OCI image config (sent as its canonical JSON, [`llb::ImageConfig::to_json`]).
+    pub config: llb::ImageConfig,
+    /// The base image's config, when known.
+    pub base_config: Option<llb::ImageConfig>,
     /// Attestations for this platform.
     pub attestations: Vec<Attestation>,
 }
@@ -222,9 +222,9 @@ impl FrontendResult {
             for img in &self.images {
                 let id = img.platform.id();
                 refs.insert(id.clone(), img.reference.to_pb());
-                metadata.insert(format!("{META_IMAGE_CONFIG}/{id}"), img.config.clone());
+                metadata.insert(format!("{META_IMAGE_CONFIG}/{id}"), img.config.to_json());
                 if let Some(base) = &img.base_config {
-                    metadata.insert(format!("{META_BASE_IMAGE_CONFIG}/{id}"), base.clone());
+                    metadata.insert(format!("{META_BASE_IMAGE_CONFIG}/{id}"), base.to_json());
                 }
             }
             Some(fpb::result::Result::Refs(fpb::RefMap { refs }))
@@ -232,9 +232,9 @@ impl FrontendResult {
             let [img] = self.images.as_slice() else {
                 return Err(ResultError::NotSingle(self.images.len()));
             };
-            metadata.insert(META_IMAGE_CONFIG.to_string(), img.config.clone());
+            metadata.insert(META_IMAGE_CONFIG.to_string(), img.config.to_json());
             if let Some(base) = &img.base_config {
-                metadata.insert(META_BASE_IMAGE_CONFIG.to_string(), base.clone());
+                metadata.insert(META_BASE_IMAGE_CONFIG.to_string(), base.to_json());
             }
             Some(fpb::result::Result::Ref(img.reference.to_pb()))
         };
@@ -255,7 +255,11 @@ mod tests {
 
     fn image(p: Platform, id: &str) -> ResultImage {
         ResultImage {
-            config: format!(r#"{{"architecture":"{}","os":"linux"}}"#, p.architecture()).into_bytes(),
+            config: llb::ImageConfig {
+                architecture: p.architecture().to_string(),
+                os: "linux".to_string(),
+                ..Default::default()
+            },
             platform: p,
             reference: RefId(id.into()),
             base_config: None,
@@ -272,7 +276,11 @@ mod tests {
             Some(fpb::result::Result::Ref(ref x)) => assert_eq!(x.id, "r1"),
             other => panic!("want a single ref, got {other:?}"),
         }
-        assert!(pb.metadata.contains_key("containerimage.config"));
+        assert_eq!(
+            pb.metadata["containerimage.config"],
+            br#"{"architecture":"amd64","config":{},"history":[],"os":"linux","rootfs":{"diff_ids":[],"type":"layers"}}"#,
+            "the canonical JSON of the typed config"
+        );
         assert!(!pb.metadata.contains_key("containerimage.config/linux/amd64"));
         let plats: serde_json::Value = serde_json::from_slice(&pb.metadata["refs.platforms"]).unwrap();
         assert_eq!(
@@ -287,7 +295,7 @@ mod tests {
         r.add_image(image(Platform::linux_amd64(), "a")).unwrap();
         let mut arm = image(Platform::linux_arm64(), "b");
         arm.attestations.push(Attestation::spdx_sbom(RefId("sbom-b".into()), "/sbom.spdx.json"));
-        arm.base_config = Some(b"{}".to_vec());
+        arm.base_config = Some(llb::ImageConfig::default());
         r.add_image(arm).unwrap();
         r.add_metadata("annotation.org.opencontainers.image.title", "x");
         let pb = r.to_pb().unwrap();

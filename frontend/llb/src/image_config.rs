@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 const CONTAINER_FIELDS: [&str; 3] = ["container", "container_config", "docker_version"];
 
 /// The whole image config.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageConfig {
     /// RFC 3339 creation time ([`rfc3339`]); absent without `SOURCE_DATE_EPOCH`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,7 +55,7 @@ pub struct ImageConfig {
 }
 
 /// The `config` object: what a container of the image runs with.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RunConfig {
     /// `uid[:gid]` or a name.
@@ -98,7 +98,7 @@ pub struct RunConfig {
 pub struct Empty {}
 
 /// `Healthcheck`: durations in nanoseconds, as Go's `time.Duration`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Healthcheck {
     /// `["CMD", ...]`, `["CMD-SHELL", cmd]` or `["NONE"]`.
@@ -122,7 +122,7 @@ pub struct Healthcheck {
 }
 
 /// One `history` entry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
     /// RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,7 +142,7 @@ pub struct History {
 }
 
 /// `rootfs`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RootFs {
     /// `layers`.
     #[serde(rename = "type", default = "layers")]
