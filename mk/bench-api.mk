@@ -4,6 +4,9 @@
 # Debian's wrk (bench/api_load.lua) and checked against PostgreSQL (bench/api_load.py).
 API_LOAD_WRK_VERSION ?= 4.1.0-3+b2
 API_LOAD_IMAGE_TAG ?= 0.0.0-bench
+# E.g. "-o frontend/build -o bases": build with the frontend image already loaded (make's -o is
+# not passed to sub-makes, so the image build's own make gets it here).
+API_LOAD_IMAGE_MAKEFLAGS ?=
 API_LOAD_IMAGE ?= $(IMAGE_PREFIX)/patient-risk-python-api:$(API_LOAD_IMAGE_TAG)
 API_LOAD_DURATION ?= 20
 API_LOAD_CONNECTIONS ?= 16
@@ -30,7 +33,7 @@ bench/api-load/tools: api/system-deps ## Install Debian's wrk (pinned, API_LOAD_
 bench/api-load/image: engine/up ## Build the API image for linux/amd64 through the LLB frontend (tag API_LOAD_IMAGE_TAG) and pull it into the local image store
 	@mkdir -p $(STATE_DIR)/run
 	flock $(API_LOAD_BUILD_LOCK) $(MAKE) --no-print-directory container/build/patient-risk-python-api \
-	  IMAGE_TAG=$(API_LOAD_IMAGE_TAG) IMAGE_PLATFORMS=linux/amd64
+	  IMAGE_TAG=$(API_LOAD_IMAGE_TAG) IMAGE_PLATFORMS=linux/amd64 $(API_LOAD_IMAGE_MAKEFLAGS)
 	docker pull -q $(API_LOAD_IMAGE)
 
 bench/api-load/run: bench/api-load/tools api/venv ## Run the load benchmark against API_LOAD_IMAGE as it is (no build)
@@ -39,7 +42,7 @@ bench/api-load/run: bench/api-load/tools api/venv ## Run the load benchmark agai
 bench/api-load: bench/api-load/image ## API load: the API image + PostgreSQL + Redis on loopback under wrk; packets/s, p50/p99, errors, CPU per packet, all accepted packets in PostgreSQL, resends answered as stored
 	@$(MAKE) --no-print-directory bench/api-load/run
 
-bench/api-load/py-spy:
+bench/api-load/py-spy: ## Install py-spy (pinned) into $(STATE_DIR)/venvs/py-spy for bench/api-load/profile
 	@if ! $(API_LOAD_PYSPY_VENV)/bin/py-spy --version 2>/dev/null | grep -qx 'py-spy $(patsubst py-spy==%,%,$(API_LOAD_PYSPY_PIN))'; then \
 	  rm -rf $(API_LOAD_PYSPY_VENV) && python3 -m venv $(API_LOAD_PYSPY_VENV) && \
 	  $(API_LOAD_PYSPY_VENV)/bin/pip install -q --disable-pip-version-check $(API_LOAD_PYSPY_PIN); fi
