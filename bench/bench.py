@@ -357,16 +357,18 @@ class Bench:
                         self.cell_append("frontend-ready", app, variant, {"seconds": b.frontend_ready})
 
     def row_changed(self, row: str, app: str, rel: str) -> None:
-        """Median over runs of a rebuild after appending a distinct line to `rel`; each variant
-        rebuilds the same edited tree, then the file is restored and the caches rewarmed."""
+        """Median over runs of a rebuild after appending a line to `rel`. Each variant gets its
+        own distinct line: builtin and gateway run the same Dockerfile frontend version and
+        produce the same LLB, so one edit shared by both would let the second reuse the first's
+        result. The file is restored after each build."""
         for i in range(self.runs if row in ("docs", "other") else 1):
-            path, original = self.edit(rel, f"{row}-{uuid.uuid4().hex[:8]}-{i}")
-            try:
-                for variant in self.variants:
+            for variant in self.variants:
+                path, original = self.edit(rel, f"{row}-{variant}-{uuid.uuid4().hex[:8]}-{i}")
+                try:
                     b = self.build(app, variant)
                     self.cell_append(row, app, variant, {"seconds": b.seconds, "ran": len(b.ran), "steps": b.ran})
-            finally:
-                path.write_bytes(original)
+                finally:
+                    path.write_bytes(original)
 
     def row_docs(self) -> None:
         for app in self.apps:

@@ -34,7 +34,7 @@ bench/engine-down: ## Stop the bench's standalone BuildKit
 
 bench/dockerfile-frontend: engine/up ## Build BuildKit's Dockerfile frontend (pinned Go module) as a gateway image and push it (second baseline)
 	@mkdir -p $(STATE_DIR)/run
-	@$(BENCH_LOCK) env $(BENCH_ENV) BENCH_DOCKERFILE_FRONTEND_REF=$(BENCH_DOCKERFILE_FRONTEND_REF) \
+	@env $(BENCH_ENV) BENCH_DOCKERFILE_FRONTEND_REF=$(BENCH_DOCKERFILE_FRONTEND_REF) \
 	  bash $(BENCH_DIR)/dockerfile-frontend/build.sh
 
 bench/rust-builder: engine/up bases/frontend-cli ## Build rust-builder's recipe for amd64+arm64 as bench-bases/rust-builder (the API baseline's per-platform wheel stage)
