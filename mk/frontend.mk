@@ -10,7 +10,7 @@ FRONTEND_PLATFORMS ?= linux/amd64,linux/arm64
 # Builder image for Dockerfile.frontend (Debian trixie rustc 1.85 + arm64 std + cross gcc).
 FRONTEND_RUST_BUILDER ?= $(LOCAL_REGISTRY)/patient-risk/bases/rust-builder:local
 FRONTEND_PROGRESS ?= $(if $(CI),plain,auto)
-FRONTEND_CRATES := -p buildkit-gateway -p patient-risk-frontend -p patient-risk-llb -p app-spec -p deps-record
+FRONTEND_CRATES := -p gateway-client -p patient-risk-frontend -p llb -p app-spec -p deps-record
 FRONTEND_LINTED := $(FRONTEND_CRATES) -p llb-graphs
 FRONTEND_BUILDX := cd $(REPO_ROOT) && docker buildx build -f Dockerfile.frontend --progress=$(FRONTEND_PROGRESS) \
   --build-arg RUST_BUILDER=$(FRONTEND_RUST_BUILDER) \

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use buildkit_gateway::subrequests::tabwrite;
+use gateway_client::subrequests::tabwrite;
 use llb::MarshalOpts;
 use llb_graphs::{BuildRequest, ContextSource, PlatformPolicy, ResolvedBases};
 
@@ -479,14 +479,14 @@ mod tests {
     fn plan_and_build_agree_on_platform_spellings() {
         let canonical = plan(&s(&["--app", "risk-monitor-operator", "--platform", "linux/arm64", "--repo", &repo()])).unwrap();
         for spelling in ["arm64", "aarch64", "linux/aarch64", "linux/arm64/v8", "Linux/ARM64"] {
-            let opts = buildkit_gateway::FrontendOptions::from_pairs([("platform", spelling)]).unwrap();
+            let opts = gateway_client::FrontendOptions::from_pairs([("platform", spelling)]).unwrap();
             assert_eq!(opts.platforms, [llb::Platform::linux_arm64()], "build: {spelling}");
             let out = plan(&s(&["--app", "risk-monitor-operator", "--platform", spelling, "--repo", &repo()]))
                 .unwrap_or_else(|e| panic!("plan --platform {spelling}: {}", e.message));
             assert_eq!(out, canonical, "plan --platform {spelling}");
         }
         for bad in ["linux", "i686", "linx/arm64"] {
-            let build = buildkit_gateway::FrontendOptions::from_pairs([("platform", bad)]).unwrap_err();
+            let build = gateway_client::FrontendOptions::from_pairs([("platform", bad)]).unwrap_err();
             let planned = plan(&s(&["--app", "risk-monitor-operator", "--platform", bad, "--repo", &repo()])).unwrap_err();
             assert_eq!(planned.code, 2);
             assert!(build.to_string().contains(&planned.message), "{bad}: build says `{build}`, plan says `{}`", planned.message);

@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use app_spec::{AppSpec, Diagnostics};
-use buildkit_gateway::options::{keys, NamedContext, Subrequest};
-use buildkit_gateway::{
+use gateway_client::options::{keys, NamedContext, Subrequest};
+use gateway_client::{
     subrequests, Client, Code, FrontendError, FrontendOptions, FrontendResult, GatewayError,
     ResultImage, SolveRequest, Warning,
 };
@@ -24,7 +24,7 @@ const MAX_SPEC_BYTES: i64 = 1024 * 1024;
 
 /// Runs the frontend over stdio and exits.
 pub fn run() -> ! {
-    buildkit_gateway::run(serve)
+    gateway_client::run(serve)
 }
 
 async fn serve(client: Client) -> Result<FrontendResult, FrontendError> {
@@ -273,7 +273,7 @@ async fn solve_context(
     include_patterns: Vec<String>,
     exclude_patterns: Vec<String>,
     kind: &str,
-) -> Result<buildkit_gateway::RefId, FrontendError> {
+) -> Result<gateway_client::RefId, FrontendError> {
     let local = &opts.context_local;
     let session = opts.local_session(local, client.session_id());
     let state = State::local(

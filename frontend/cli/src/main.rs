@@ -9,7 +9,7 @@
 //!   `deps-record` prints the dependency record this binary carries (crate `deps-record`).
 //!
 //! The binary only wires the crates together: `app-spec` parses specs,
-//! `llb-graphs` builds graphs with `llb`, `buildkit-gateway` talks to BuildKit.
+//! `llb-graphs` builds graphs with `llb`, `gateway-client` talks to BuildKit.
 
 mod affected;
 mod commands;
@@ -21,7 +21,7 @@ mod spec_source;
 
 use std::io::Write as _;
 
-use buildkit_gateway::FrontendOptions;
+use gateway_client::FrontendOptions;
 
 fn print_and_exit(result: Result<String, commands::CliError>, found_code: Option<bool>) -> ! {
     match result {

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use app_spec::AppSpec;
-use buildkit_gateway::subrequests::{
+use gateway_client::subrequests::{
     LintReport, LintWarning, Outline, OutlineArg, OutlineCache, OutlineSecret, TargetEntry, TargetList,
 };
-use buildkit_gateway::{FrontendError, FrontendOptions, Location};
+use gateway_client::{FrontendError, FrontendOptions, Location};
 use llb_graphs::{PlatformPolicy, TargetInfo};
 
 use crate::spec_source::{span_range, SpecSource};
@@ -102,7 +102,7 @@ pub fn outline(
 
 /// The `context:*` options as name → value (platform-specific entries left out).
 pub fn named_context_values(opts: &FrontendOptions) -> BTreeMap<String, String> {
-    let prefix = buildkit_gateway::options::keys::CONTEXT_PREFIX;
+    let prefix = gateway_client::options::keys::CONTEXT_PREFIX;
     opts.raw
         .iter()
         .filter_map(|(k, v)| k.strip_prefix(prefix).map(|n| (n, v)))
@@ -216,7 +216,7 @@ mod tests {
     }
 
     /// Every metadata entry of a reply, in key order, as `== key ==` + bytes.
-    fn render(r: &buildkit_gateway::FrontendResult) -> String {
+    fn render(r: &gateway_client::FrontendResult) -> String {
         let mut out = String::new();
         for (k, v) in r.metadata() {
             out.push_str(&format!("== {k} ==\n{}\n", String::from_utf8(v.clone()).unwrap()));
@@ -233,7 +233,7 @@ mod tests {
     fn operator_reply_bytes() {
         let (spec, src) = operator();
         let mut out = String::from("### describe\n");
-        out.push_str(&render(&buildkit_gateway::subrequests::describe_reply()));
+        out.push_str(&render(&gateway_client::subrequests::describe_reply()));
         out.push_str("### targets\n");
         out.push_str(&render(&targets(&spec, &src, "linux/amd64").reply()));
         for t in llb_graphs::targets::targets_for(spec.graph) {

@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use buildkit_gateway::{
+use gateway_client::{
     Attestation, Client, Code, FrontendError, FrontendResult, GatewayError, RefId, SolveRequest,
 };
 use image_sbom::dpkg::{DpkgDatabase, OsRelease};

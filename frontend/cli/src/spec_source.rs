@@ -2,7 +2,7 @@
 //! errors and locations that buildx can show with a snippet.
 
 use app_spec::{AppSpec, Diagnostics, Span};
-use buildkit_gateway::{FrontendError, Location, SourceFile, SourceRange};
+use gateway_client::{FrontendError, Location, SourceFile, SourceRange};
 
 /// Language tag of spec files in source maps.
 pub const SPEC_LANGUAGE: &str = "toml";
@@ -88,7 +88,7 @@ mod tests {
         let line = text.lines().position(|l| l.starts_with("prot = ")).unwrap() + 1;
         let src = SpecSource::new("Dockerfile", text);
         let err = src.parse().unwrap_err();
-        assert_eq!(err.code, buildkit_gateway::Code::Unknown);
+        assert_eq!(err.code, gateway_client::Code::Unknown);
         assert!(err.message.contains(&format!("Dockerfile:{line}:1:")), "{}", err.message);
         assert!(err.message.contains("did you mean `port`"), "{}", err.message);
         let status = err.to_status();

@@ -1,4 +1,4 @@
-//! `buildkit-gateway`: what a BuildKit gateway frontend needs to talk to the
+//! `gateway-client`: what a BuildKit gateway frontend needs to talk to the
 //! daemon that launched it, with wire types from `bollard-buildkit-proto`.
 //!
 //! - [`options`]: typed `BUILDKIT_FRONTEND_OPT_*` options, in three files:

@@ -7,11 +7,11 @@
 //! A mismatch fails with the diff; review it and accept with `cargo insta`
 //! only when the wire format is meant to change.
 
-use buildkit_gateway::subrequests::{
+use gateway_client::subrequests::{
     describe_reply, LintReport, LintWarning, Outline, OutlineArg, OutlineCache, OutlineSecret, TargetEntry,
     TargetList,
 };
-use buildkit_gateway::{FrontendResult, Location, SourceFile, SourceRange};
+use gateway_client::{FrontendResult, Location, SourceFile, SourceRange};
 
 /// Every metadata entry, in key order, as `== key ==` followed by the bytes.
 fn render(r: &FrontendResult) -> String {

@@ -1,4 +1,4 @@
-//! Prints the dump of a small graph: `cargo run -p patient-risk-llb --example dump_example`.
+//! Prints the dump of a small graph: `cargo run -p llb --example dump_example`.
 
 use llb::{CacheId, Copy, Exec, FileOps, ImageRef, LocalOpts, MarshalOpts, Mkdir, Mount, Platform, SecretEnv, SecretId, State};
 

@@ -43,7 +43,7 @@
 //! - `dump`: [`dump`], [`dump_json`] for golden tests and `plan`.
 //! - [`image_config`]: the OCI image config, typed ([`ImageConfig`], canonical JSON), and [`rfc3339`].
 //! - [`Platform`], [`ImageRef`], [`Digest`], ids ([`SecretId`], [`SshId`], [`CacheId`]), [`caps`], [`Error`]:
-//!   the value types of the whole frontend. The gateway client (`buildkit-gateway`) and the
+//!   the value types of the whole frontend. The gateway client (`gateway-client`) and the
 //!   cli use these too: [`Platform::parse`] is the one platform parser (containerd's
 //!   `Parse` + `Normalize`), [`caps`] the one home of the LLB cap ids.
 
