@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use crate::commands::CliError;
+use crate::cli_error::CliError;
 
 /// Paths whose change rebuilds every app, with the reason: the frontend that
 /// builds every graph is compiled from them, or they define how every image is

@@ -9,33 +9,9 @@ use gateway_client::subrequests::tabwrite;
 use llb::MarshalOpts;
 use llb_graphs::{BuildRequest, ContextSource, PlatformPolicy, ResolvedBases};
 
+use crate::cli_error::CliError;
 use crate::replies;
 use crate::spec_source::{span_range, SpecSource};
-
-/// A command-line failure: message for stderr and exit code.
-#[derive(Debug)]
-pub struct CliError {
-    /// What went wrong and how to fix it.
-    pub message: String,
-    /// Process exit code.
-    pub code: i32,
-}
-
-impl CliError {
-    pub(crate) fn usage(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            code: 2,
-        }
-    }
-
-    pub(crate) fn failed(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            code: 1,
-        }
-    }
-}
 
 /// Usage text.
 pub const USAGE: &str = "\

@@ -12,6 +12,7 @@
 //! `llb-graphs` builds graphs with `llb`, `gateway-client` talks to BuildKit.
 
 mod affected;
+mod cli_error;
 mod commands;
 mod gateway_mode;
 mod replies;
@@ -23,7 +24,7 @@ use std::io::Write as _;
 
 use gateway_client::FrontendOptions;
 
-fn print_and_exit(result: Result<String, commands::CliError>, found_code: Option<bool>) -> ! {
+fn print_and_exit(result: Result<String, cli_error::CliError>, found_code: Option<bool>) -> ! {
     match result {
         Ok(text) => {
             let mut out = std::io::stdout().lock();

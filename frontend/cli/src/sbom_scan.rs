@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use image_sbom::{cargo, DocumentInfo, ImageSbom, ImageSubject, Parent};
 use serde_json::json;
 
-use crate::commands::CliError;
+use crate::cli_error::CliError;
 
 /// Largest file read as a possible binary.
 const MAX_BINARY: u64 = 512 << 20;
