@@ -35,6 +35,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -420,4 +421,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    # make (or CI) stops a run with SIGTERM: turn it into SystemExit so main's finally removes the
+    # API container and stops PostgreSQL and Redis instead of leaving them running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     raise SystemExit(main())
