@@ -66,16 +66,22 @@ pub(crate) struct ConanLink {
     pub(crate) linked_by: String,
 }
 
+/// The Rust target triple and wheel arch of the platform being built, or the error that
+/// names the platforms a manylinux wheel is built for.
+fn wheel_target(ctx: &Ctx<'_>) -> Result<(&'static str, &'static str)> {
+    let target = ctx.target_platform();
+    rust_target(target).ok_or_else(|| GraphError::UnsupportedPlatform {
+        app: ctx.app().to_string(),
+        requested: target.to_string(),
+        allowed: "linux/amd64, linux/arm64 (the manylinux wheel targets)".to_string(),
+        spec_file: ctx.req.spec_file.to_string(),
+    })
+}
+
 /// Builds the wheel for the target platform; the result holds `/<name>.whl`.
 pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State> {
     let target = ctx.target_platform();
-    let (triple, wheel_arch) =
-        rust_target(target).ok_or_else(|| GraphError::UnsupportedPlatform {
-            app: ctx.app().to_string(),
-            requested: target.to_string(),
-            allowed: "linux/amd64, linux/arm64 (the manylinux wheel targets)".to_string(),
-            spec_file: ctx.req.spec_file.to_string(),
-        })?;
+    let (triple, wheel_arch) = wheel_target(ctx)?;
     let rust = ctx.toolchain(Toolchain::Rust)?;
     let cargo_home = rust
         .image_env("CARGO_HOME")
@@ -152,13 +158,7 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
 /// wheel's cut-down workspace (the state the compile above mounts), plus its
 /// Cargo.lock. A state beside the image, never part of it.
 pub(crate) fn cargo_record(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<BuildRecord> {
-    let target = ctx.target_platform();
-    let (triple, _) = rust_target(target).ok_or_else(|| GraphError::UnsupportedPlatform {
-        app: ctx.app().to_string(),
-        requested: target.to_string(),
-        allowed: "linux/amd64, linux/arm64 (the manylinux wheel targets)".to_string(),
-        spec_file: ctx.req.spec_file.to_string(),
-    })?;
+    let (triple, _) = wheel_target(ctx)?;
     let rust = ctx.toolchain(Toolchain::Rust)?;
     let cargo_home = rust
         .image_env("CARGO_HOME")
