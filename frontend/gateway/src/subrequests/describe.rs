@@ -116,11 +116,8 @@ pub fn unknown_request_error(id: &str) -> FrontendError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::subrequests::test_support::meta;
     use serde_json::Value;
-
-    fn meta(r: &FrontendResult, k: &str) -> String {
-        String::from_utf8(r.metadata()[k].clone()).unwrap()
-    }
 
     #[test]
     fn describe_lists_every_answered_request() {

@@ -151,15 +151,8 @@ impl LintReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::subrequests::test_support::{meta, spec};
     use serde_json::{json, Value};
-
-    fn meta(r: &FrontendResult, k: &str) -> String {
-        String::from_utf8(r.metadata()[k].clone()).unwrap()
-    }
-
-    fn spec() -> SourceFile {
-        SourceFile::new("Dockerfile", "toml", "# syntax=x\n[app]\nname = \"op\"\n[build-args]\nAPI_TOKEN = \"x\"\n")
-    }
 
     #[test]
     fn lint_reply_statuscode_and_locations() {

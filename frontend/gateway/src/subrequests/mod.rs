@@ -19,6 +19,8 @@ pub mod lint;
 pub mod outline;
 mod reply;
 pub mod targets;
+#[cfg(test)]
+mod test_support;
 
 pub use crate::options::keys::{REQUEST_DESCRIBE, REQUEST_LINT, REQUEST_OUTLINE, REQUEST_TARGETS};
 pub use describe::{describe_reply, supported_ids, unknown_request_error};

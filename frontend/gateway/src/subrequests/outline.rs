@@ -202,17 +202,10 @@ impl Outline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::subrequests::test_support::{meta, spec};
     use serde_json::Value;
 
     use crate::source::SourceRange;
-
-    fn meta(r: &FrontendResult, k: &str) -> String {
-        String::from_utf8(r.metadata()[k].clone()).unwrap()
-    }
-
-    fn spec() -> SourceFile {
-        SourceFile::new("Dockerfile", "toml", "# syntax=x\n[app]\nname = \"op\"\n[build-args]\nAPI_TOKEN = \"x\"\n")
-    }
 
     #[test]
     fn outline_json_and_text() {

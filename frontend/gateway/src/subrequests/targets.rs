@@ -103,11 +103,8 @@ impl TargetList {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::subrequests::test_support::meta;
     use serde_json::Value;
-
-    fn meta(r: &FrontendResult, k: &str) -> String {
-        String::from_utf8(r.metadata()[k].clone()).unwrap()
-    }
 
     #[test]
     fn targets_json_and_text() {
