@@ -120,20 +120,24 @@ def parse_ts(value: str) -> float:
     return stamp.timestamp() + (float("0." + frac) if frac else 0.0)
 
 
-def vertex_time(text: str, match, key: str, pick=min) -> float | None:
-    """The earliest (or latest, pick=max) `key` timestamp ("started"/"completed") of the
-    vertexes whose name satisfies `match`, in a rawjson progress log."""
-    times = []
+def rawjson_vertexes(text: str):
+    """Every vertex record of a --progress=rawjson log, in order (lines that are not JSON status
+    objects, e.g. buildx's own messages, are skipped)."""
     for line in text.splitlines():
+        line = line.strip()
         if not line.startswith("{"):
             continue
         try:
             status = json.loads(line)
         except json.JSONDecodeError:
             continue
-        for v in status.get("vertexes") or []:
-            if match(v.get("name", "")) and v.get(key):
-                times.append(parse_ts(v[key]))
+        yield from status.get("vertexes") or []
+
+
+def vertex_time(text: str, match, key: str, pick=min) -> float | None:
+    """The earliest (or latest, pick=max) `key` timestamp ("started"/"completed") of the
+    vertexes whose name satisfies `match`, in a rawjson progress log."""
+    times = [parse_ts(v[key]) for v in rawjson_vertexes(text) if match(v.get("name", "")) and v.get(key)]
     return pick(times) if times else None
 
 
@@ -152,18 +156,10 @@ def frontend_ready(text: str) -> float | None:
 def parse_progress(text: str) -> list[str]:
     """Names of the steps that ran (started, not cached) in a buildctl --progress=rawjson log."""
     vertexes: dict[str, dict] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            status = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        for v in status.get("vertexes") or []:
-            entry = vertexes.setdefault(v["digest"], {"name": v.get("name", ""), "started": False, "cached": False})
-            entry["started"] |= bool(v.get("started"))
-            entry["cached"] |= bool(v.get("cached"))
+    for v in rawjson_vertexes(text):
+        entry = vertexes.setdefault(v["digest"], {"name": v.get("name", ""), "started": False, "cached": False})
+        entry["started"] |= bool(v.get("started"))
+        entry["cached"] |= bool(v.get("cached"))
     return sorted(v["name"] for v in vertexes.values() if v["started"] and not v["cached"] and is_step(v["name"]))
 
 
