@@ -15,9 +15,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use llb::Platform;
-use llb_graphs::{
-    targets, BuildRequest, ContextSource, PlatformPolicy, ResolvedBase, ResolvedBases,
-};
+use llb_graphs::{targets, ResolvedBase, ResolvedBases};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/base-configs")
@@ -71,22 +69,8 @@ fn build(
             },
         );
     }
-    let context = ContextSource::local(Some("session-for-tests".to_string()));
-    let req = BuildRequest {
-        spec: &s.spec,
-        spec_file: &s.file,
-        spec_text: &s.text,
-        target,
-        build_platform: build,
-        target_platform: platform.clone(),
-        build_args: &args,
-        bases: &bases,
-        context: &context,
-        source_date_epoch: epoch,
-        labels,
-        no_cache: false,
-    };
-    llb_graphs::build(&req).unwrap_or_else(|e| panic!("{app} {} {platform}: {e}", target.name))
+    common::build_on(&s, target, platform, &args, &bases, epoch, labels)
+        .unwrap_or_else(|e| panic!("{app} {} {platform}: {e}", target.name))
 }
 
 fn check(name: &str, bytes: &[u8], failures: &mut Vec<String>) {
@@ -109,22 +93,13 @@ fn check(name: &str, bytes: &[u8], failures: &mut Vec<String>) {
     }
 }
 
-fn platforms(policy: PlatformPolicy) -> Vec<Platform> {
-    match policy {
-        PlatformPolicy::Requested => vec![Platform::linux_amd64(), Platform::linux_arm64()],
-        PlatformPolicy::NativeOnly | PlatformPolicy::ArchIndependent => {
-            vec![Platform::linux_amd64()]
-        }
-    }
-}
-
 #[test]
 fn every_graph_exports_the_pinned_config_bytes() {
     let mut failures = Vec::new();
     let mut seen = 0;
     let none = BTreeMap::new();
     for t in targets() {
-        for p in platforms(t.platforms) {
+        for p in common::platforms(t.platforms) {
             let img = build(t.app, t.name, &p, Some(1_764_288_000), &none);
             check(
                 &format!("{}__{}__{}", t.app, t.name, p.architecture()),

@@ -6,23 +6,13 @@
 
 mod common;
 
-use llb::Platform;
-use llb_graphs::{targets, PlatformPolicy};
-
-fn platforms(policy: PlatformPolicy) -> Vec<Platform> {
-    match policy {
-        PlatformPolicy::Requested => vec![Platform::linux_amd64(), Platform::linux_arm64()],
-        PlatformPolicy::NativeOnly | PlatformPolicy::ArchIndependent => {
-            vec![Platform::linux_amd64()]
-        }
-    }
-}
+use llb_graphs::targets;
 
 #[test]
 fn every_target_on_every_platform() {
     let mut seen = 0;
     for t in targets() {
-        for p in platforms(t.platforms) {
+        for p in common::platforms(t.platforms) {
             let img = common::build(t.app, t.name, &p);
             let def = common::marshal(&img, &p);
             llb::validate(&def)

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use llb::{MarshalOpts, Platform};
-use llb_graphs::{BuildRequest, ContextSource, ImageGraph, ResolvedBases, TargetInfo};
+use llb_graphs::{
+    BuildRequest, ContextSource, ImageGraph, PlatformPolicy, ResolvedBases, TargetInfo,
+};
 
 pub const APPS: [&str; 4] = [
     "risk-monitor-operator",
@@ -65,23 +67,55 @@ pub fn build_with(
         build_args,
         &none,
     )?;
+    build_on(
+        s,
+        target,
+        platform,
+        build_args,
+        &bases,
+        Some(1_764_288_000),
+        &BTreeMap::new(),
+    )
+}
+
+/// Builds one (app, target, platform) on the given resolved bases, from a local context;
+/// build platform linux/amd64.
+pub fn build_on(
+    s: &Spec,
+    target: &'static TargetInfo,
+    platform: &Platform,
+    build_args: &BTreeMap<String, String>,
+    bases: &ResolvedBases,
+    source_date_epoch: Option<i64>,
+    labels: &BTreeMap<String, String>,
+) -> llb_graphs::Result<ImageGraph> {
     let context = ContextSource::local(Some("session-for-tests".to_string()));
-    let labels = BTreeMap::new();
     let req = BuildRequest {
         spec: &s.spec,
         spec_file: &s.file,
         spec_text: &s.text,
         target,
-        build_platform: build,
+        build_platform: Platform::linux_amd64(),
         target_platform: platform.clone(),
         build_args,
-        bases: &bases,
+        bases,
         context: &context,
-        source_date_epoch: Some(1_764_288_000),
-        labels: &labels,
+        source_date_epoch,
+        labels,
         no_cache: false,
     };
     llb_graphs::build(&req)
+}
+
+/// The platforms a target is built for in the tests: both for a per-platform target, amd64
+/// for the others.
+pub fn platforms(policy: PlatformPolicy) -> Vec<Platform> {
+    match policy {
+        PlatformPolicy::Requested => vec![Platform::linux_amd64(), Platform::linux_arm64()],
+        PlatformPolicy::NativeOnly | PlatformPolicy::ArchIndependent => {
+            vec![Platform::linux_amd64()]
+        }
+    }
 }
 
 pub fn local_args() -> BTreeMap<String, String> {
