@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""API load benchmark (`make bench/api-load`; docs/benchmarks.md, "API load").
+"""API load benchmark (`make bench/api-load`; docs/api-load.md).
 
 Runs the patient-risk API from its container image with PostgreSQL and Redis on loopback
 (Debian's binaries, started like the API's integration tier: tests/integration/services.py),

@@ -1,4 +1,4 @@
-# API load benchmark (issue 18, "API load"; docs/benchmarks.md): the API from its image, built by
+# API load benchmark (issue 18, "API load"; docs/api-load.md): the API from its image, built by
 # the LLB frontend for linux/amd64, on the host network bound to 127.0.0.1, PostgreSQL and Redis
 # from Debian's binaries on loopback (as the API's integration tier starts them), driven by
 # Debian's wrk (bench/api_load.lua) and checked against PostgreSQL (bench/api_load.py).

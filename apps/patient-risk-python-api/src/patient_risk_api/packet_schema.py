@@ -97,7 +97,7 @@ def _sort_key(error: ValidationError) -> list[tuple[int, int, str]]:
 
 # -- fast path --------------------------------------------------------------------------------
 # jsonschema walks every sample through the generic validator: about 19 ms for the 235-sample
-# low-SpO2 fixture, the largest cost of a POST (docs/benchmarks.md, "API load"). A packet is
+# low-SpO2 fixture, the largest cost of a POST (docs/api-load.md). A packet is
 # valid iff the schema without `samples.items` accepts it and every sample is valid against
 # the Sample definition, which is a flat object of numbers with bounds. That definition is
 # compiled below from the schema itself into a direct check; when the schema uses a keyword
