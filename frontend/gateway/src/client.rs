@@ -104,7 +104,36 @@ impl FileStat {
     pub fn permissions(&self) -> u32 {
         self.mode & 0o777
     }
+
+    /// Decodes the `.fsutil-metadata` file ([`FSUTIL_METADATA_FILE`]) that a
+    /// metadata-only local transfer (`local.metadatatransfer`, BuildKit > v0.13)
+    /// writes at the root of its snapshot: one `fsutil.types.Stat` per path the
+    /// transfer walked, each prefixed by its length (u32, little endian).
+    pub fn decode_metadata_stream(bytes: &[u8]) -> Result<Vec<FileStat>, GatewayError> {
+        use prost::Message as _;
+        let bad = |what: String| GatewayError::Protocol { method: "ReadFile", what: format!("{FSUTIL_METADATA_FILE}: {what}") };
+        let mut out = Vec::new();
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let Some((len, tail)) = rest.split_first_chunk::<4>() else {
+                return Err(bad(format!("{} trailing bytes after record {}", rest.len(), out.len())));
+            };
+            let len = u32::from_le_bytes(*len) as usize;
+            if tail.len() < len {
+                return Err(bad(format!("record {} is cut short ({} of {len} bytes)", out.len(), tail.len())));
+            }
+            let stat = Stat::decode(&tail[..len]).map_err(|e| bad(format!("record {}: {e}", out.len())))?;
+            out.push(FileStat::from_pb(stat));
+            rest = &tail[len..];
+        }
+        Ok(out)
+    }
 }
+
+/// Where a metadata-only local transfer leaves the stats of the paths it
+/// sent without content (fsutil's receiver writes it; see
+/// [`FileStat::decode_metadata_stream`]).
+pub const FSUTIL_METADATA_FILE: &str = ".fsutil-metadata";
 
 /// A resolved image: the ref as the daemon may have rewritten it, the
 /// top-level (index or manifest) digest to pin, and the platform's config JSON.
@@ -572,5 +601,32 @@ mod tests {
         assert!(moved.pinned().to_string().starts_with("127.0.0.1:5000/mirror/go-builder:local@sha256:"));
         let err = ResolvedImage::new("ResolveImageConfig", &image, "x", "md5:abc", Vec::new()).unwrap_err();
         assert!(err.to_string().contains("go-builder:local` resolved to digest `md5:abc`"), "{err}");
+    }
+
+    /// The `.fsutil-metadata` stream decodes to the stats fsutil wrote (length-prefixed
+    /// `fsutil.types.Stat` records, as fsutil's receiver frames them); a record cut short or a
+    /// stray tail is a protocol error naming the file, not a silently shorter listing.
+    #[test]
+    fn metadata_stream_decodes_length_prefixed_stats() {
+        use prost::Message as _;
+        let stats = [
+            Stat { path: "apps".into(), mode: GO_MODE_DIR | 0o755, ..Stat::default() },
+            Stat { path: "apps/web/package.json".into(), mode: 0o644, size: 812, ..Stat::default() },
+        ];
+        let mut bytes = Vec::new();
+        for s in &stats {
+            let body = s.encode_to_vec();
+            bytes.extend_from_slice(&u32::try_from(body.len()).unwrap().to_le_bytes());
+            bytes.extend_from_slice(&body);
+        }
+        let decoded = FileStat::decode_metadata_stream(&bytes).unwrap();
+        assert_eq!(decoded.len(), 2);
+        assert!(decoded[0].is_dir() && decoded[0].path == "apps");
+        assert!(!decoded[1].is_dir() && decoded[1].size == 812);
+        assert!(FileStat::decode_metadata_stream(&[]).unwrap().is_empty());
+        let err = FileStat::decode_metadata_stream(&bytes[..bytes.len() - 3]).unwrap_err().to_string();
+        assert!(err.contains(".fsutil-metadata") && err.contains("cut short"), "{err}");
+        let err = FileStat::decode_metadata_stream(&[1, 0]).unwrap_err().to_string();
+        assert!(err.contains("trailing bytes"), "{err}");
     }
 }

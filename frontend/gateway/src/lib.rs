@@ -43,7 +43,7 @@ pub mod transport;
 pub mod workers;
 
 pub use caps::Caps;
-pub use client::{run, Client, FileStat, ResolvedImage, SolveRequest, Warning};
+pub use client::{run, Client, FileStat, ResolvedImage, SolveRequest, Warning, FSUTIL_METADATA_FILE};
 pub use error::{Code, FrontendError, GatewayError};
 pub use options::{FrontendOptions, NamedContext, ResolveMode, Subrequest};
 pub use result::{Attestation, FrontendResult, RefId, ResultImage};

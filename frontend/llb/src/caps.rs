@@ -1,6 +1,8 @@
 //! LLB capability ids recorded in `OpMetadata.caps`. Only ids that BuildKit
-//! v0.13 knows are used by default (solver/pb/caps.go at v0.13.2); the one newer
-//! id ([`EXEC_VALID_EXIT_CODE`]) is emitted only when a graph asks for it.
+//! v0.13 knows are used by default (solver/pb/caps.go at v0.13.2); the newer
+//! ids ([`EXEC_VALID_EXIT_CODE`], [`SOURCE_LOCAL_METADATA_TRANSFER`]) are
+//! emitted only when a caller asks for the option that needs them, and the
+//! frontend asks only when Ping declares the cap ([`NEWER_THAN_V0_13`]).
 //!
 //! BuildKit rejects a definition that names a cap it does not know, so
 //! `MarshalOpts::llb_caps` (Ping's `LLBCaps`) lets marshal fail early with a
@@ -32,6 +34,8 @@ pub const SOURCE_HTTP_PERM: &str = "source.http.perm";
 /// Spelled this way in BuildKit itself.
 pub const SOURCE_HTTP_UIDGID: &str = "soruce.http.uidgid";
 pub const SOURCE_OCI_LAYOUT: &str = "source.ocilayout";
+/// Not in BuildKit v0.13: only emitted when `LocalOpts::metadata_only` is set.
+pub const SOURCE_LOCAL_METADATA_TRANSFER: &str = "source.local.metadatatransfer";
 
 pub const EXEC_META_BASE: &str = "exec.meta.base";
 pub const EXEC_META_CGROUP_PARENT: &str = "exec.meta.cgroup.parent";
@@ -124,4 +128,37 @@ pub const BUILDKIT_V0_13: &[&str] = &[
     META_EXPORT_CACHE,
     MERGE_OP,
     DIFF_OP,
+];
+
+/// Every LLB cap id BuildKit v0.34.2 declares and v0.13.2 does not (the two
+/// solver/pb/caps.go compared). A frontend that caps the engine at the v0.13
+/// set (`BUILDKIT_ENGINE_CAPS=v0.13`) drops these from Ping's answer, so a
+/// v0.34 daemon gets exactly the LLB a v0.13 daemon gets.
+pub const NEWER_THAN_V0_13: &[&str] = &[
+    "exec.meta.cdi",
+    "exec.meta.linux.resources",
+    "exec.meta.network.proxy",
+    EXEC_VALID_EXIT_CODE,
+    "exporter.session",
+    "file.copy.alwaysreplaceexistingdestpaths",
+    "file.copy.modestring",
+    "file.copy.requiredpaths",
+    "file.symlink.create",
+    "gc.freespacefilter",
+    "history.filter",
+    "passthroughop",
+    "source.git.bundle",
+    "source.git.checkoutbundle",
+    "source.git.checksum",
+    "source.git.fetchbycommit",
+    "source.git.mtime",
+    "source.git.signatureverify",
+    "source.git.skipsubmodules",
+    "source.http.auth",
+    "source.http.header",
+    "source.http.signatureverify",
+    "source.image.checksum",
+    "source.imageblob",
+    SOURCE_LOCAL_METADATA_TRANSFER,
+    "source.policy.session",
 ];

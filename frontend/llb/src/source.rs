@@ -135,6 +135,11 @@ pub struct LocalOpts {
     /// `local.unique`: makes the op unique when no session is given (BuildKit
     /// then uses any session of the build).
     pub unique_id: Option<String>,
+    /// Send only the metadata of the matched paths (names, modes, sizes; files
+    /// arrive empty), except the contents of the paths matching these patterns
+    /// (`local.metadatatransfer`, `local.metadatatransferexclude`). Newer than
+    /// BuildKit v0.13: needs [`caps::SOURCE_LOCAL_METADATA_TRANSFER`].
+    pub metadata_only: Option<Vec<String>>,
 }
 
 /// Options of [`State::git`].
@@ -315,6 +320,13 @@ impl State {
             };
             attrs.insert("local.differ".to_string(), v.to_string());
             caps.push(caps::SOURCE_LOCAL_DIFFER);
+        }
+        if let Some(exceptions) = opts.metadata_only {
+            attrs.insert("local.metadatatransfer".to_string(), "true".to_string());
+            if !exceptions.is_empty() {
+                attrs.insert("local.metadatatransferexclude".to_string(), json_array(&exceptions));
+            }
+            caps.push(caps::SOURCE_LOCAL_METADATA_TRANSFER);
         }
         caps.push(caps::SOURCE_LOCAL);
         Ok(source_state(

@@ -99,6 +99,7 @@ fn local_source_attrs_are_json_arrays() {
             session_id: Some("sess-1".into()),
             differ: Some(LocalDiffer::None),
             unique_id: None,
+            metadata_only: None,
         },
     )
     .unwrap();
@@ -614,4 +615,54 @@ fn naming_one_exec_output_keeps_one_op() {
     let Some(pb::op::Op::Merge(_)) = &d.ops[d.ops.len() - 2].op else { panic!("merge before terminal") };
     let mi = &d.ops[d.ops.len() - 2];
     assert_eq!(mi.inputs.iter().map(|i| i.index).collect::<Vec<_>>(), [0, 1]);
+}
+
+/// The metadata-only transfer (`source.local.metadatatransfer`, newer than v0.13): its attrs
+/// and cap are emitted only when asked for, marshal refuses it for a v0.13 engine with an error
+/// naming the cap and the op, and a daemon declaring the cap gets it.
+#[test]
+fn metadata_only_local_transfer_needs_its_cap() {
+    let plain = LocalOpts { include_patterns: vec!["apps/web".into()], ..LocalOpts::default() };
+    let v013: BTreeSet<String> = caps::BUILDKIT_V0_13.iter().map(|c| c.to_string()).collect();
+    let def = State::local("context", plain.clone()).unwrap().marshal(&opts()).unwrap();
+    let d = decode(&def);
+    let (i, src) = d.source("local://");
+    assert!(!src.attrs.contains_key("local.metadatatransfer"), "not emitted by default");
+    assert!(!def.metadata[&d.digests[i]].caps.contains_key(caps::SOURCE_LOCAL_METADATA_TRANSFER));
+
+    let meta = LocalOpts { metadata_only: Some(vec!["apps/web/package.json".into()]), ..plain.clone() };
+    let st = State::local("context", meta).unwrap().with_custom_name("probe context");
+    match st.marshal(&MarshalOpts { llb_caps: Some(v013.clone()), ..opts() }).unwrap_err() {
+        Error::UnsupportedCap { cap, op } => {
+            assert_eq!(cap, caps::SOURCE_LOCAL_METADATA_TRANSFER);
+            assert!(op.contains("probe context"), "names the op: {op}");
+        }
+        other => panic!("unexpected {other}"),
+    }
+    let mut with = v013.clone();
+    with.insert(caps::SOURCE_LOCAL_METADATA_TRANSFER.to_string());
+    let def = st.marshal(&MarshalOpts { llb_caps: Some(with), ..opts() }).unwrap();
+    let d = decode(&def);
+    let (i, src) = d.source("local://");
+    assert_eq!(src.attrs["local.metadatatransfer"], "true");
+    assert_eq!(src.attrs["local.metadatatransferexclude"], r#"["apps/web/package.json"]"#);
+    assert!(def.metadata[&d.digests[i]].caps.contains_key(caps::SOURCE_LOCAL_METADATA_TRANSFER));
+
+    // No exceptions: every file arrives empty, and no exclude attr is written.
+    let bare = LocalOpts { metadata_only: Some(Vec::new()), ..plain };
+    let d = decode(&State::local("context", bare).unwrap().marshal(&opts()).unwrap());
+    let (_, src) = d.source("local://");
+    assert_eq!(src.attrs["local.metadatatransfer"], "true");
+    assert!(!src.attrs.contains_key("local.metadatatransferexclude"));
+}
+
+/// The list of caps newer than v0.13 names none that v0.13 has (a cap in both lists would be
+/// masked away from a v0.13-capped build that needs it).
+#[test]
+fn newer_caps_are_not_v0_13_caps() {
+    for cap in caps::NEWER_THAN_V0_13 {
+        assert!(!caps::BUILDKIT_V0_13.contains(cap), "{cap} is in both lists");
+    }
+    assert!(caps::NEWER_THAN_V0_13.contains(&caps::EXEC_VALID_EXIT_CODE));
+    assert!(caps::NEWER_THAN_V0_13.contains(&caps::SOURCE_LOCAL_METADATA_TRANSFER));
 }
