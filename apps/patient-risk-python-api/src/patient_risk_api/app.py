@@ -4,6 +4,7 @@ readiness, the server-sent risk-change stream and the OpenAPI document."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -11,10 +12,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import orjson
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -207,13 +209,24 @@ def create_app(settings: config.Settings | None = None, storage: Storage | None 
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return problem(413, "Payload too large", f"the body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}")
-        try:
-            document = json.loads(body, parse_constant=_reject_constant)
-        except (ValueError, UnicodeDecodeError) as err:
-            where = f" at line {err.lineno} column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
-            message = f"not valid JSON{where}: {getattr(err, 'msg', err)}"
-            return problem(422, "Invalid signal packet", message, [FieldError(field="(body)", message=message)])
-        errors = packet_schema.validate_packet(document)
+        # orjson parses the body; a valid packet is the same document json.loads would give
+        # (orjson only differs on input the schema rejects anyway, e.g. integers beyond 64 bits,
+        # or that it refuses, e.g. UTF-16 or 1e400). Anything else is parsed and validated
+        # again exactly as before, so every 422 and its messages stay json.loads' and the
+        # schema validator's.
+        document: Any = _NOT_PARSED
+        with contextlib.suppress(orjson.JSONDecodeError):
+            document = orjson.loads(body)
+        if document is _NOT_PARSED or not packet_schema.is_valid_fast(document):
+            try:
+                document = json.loads(body, parse_constant=_reject_constant)
+            except (ValueError, UnicodeDecodeError) as err:
+                where = f" at line {err.lineno} column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
+                message = f"not valid JSON{where}: {getattr(err, 'msg', err)}"
+                return problem(422, "Invalid signal packet", message, [FieldError(field="(body)", message=message)])
+            errors = packet_schema.validate_packet(document)
+        else:
+            errors = []
         if not errors:
             try:
                 packet = SignalPacket.model_validate(document)
@@ -229,7 +242,8 @@ def create_app(settings: config.Settings | None = None, storage: Storage | None 
             "packet_id": packet.packet_id, "patient_id": packet.patient_id, "new": saved.created,
             "score": saved.assessment.score, "level": saved.assessment.level,
         })
-        return JSONResponse(saved.assessment.model_dump(mode="json"), status_code=201 if saved.created else 200)
+        content = saved.json if saved.json is not None else saved.assessment.model_dump_json().encode("utf-8")
+        return Response(content, status_code=201 if saved.created else 200, media_type="application/json")
 
     # -- patients ------------------------------------------------------------------------
 
@@ -325,6 +339,9 @@ def create_app(settings: config.Settings | None = None, storage: Storage | None 
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+_NOT_PARSED = object()
 
 
 def _reject_constant(name: str) -> Any:

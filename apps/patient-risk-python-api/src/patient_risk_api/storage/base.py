@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..models import Assessment, Level, PatientSummary, RiskChangedEvent, RiskSnapshot, SignalPacket
 
@@ -29,6 +30,9 @@ class Saved:
     assessment: Assessment
     #: False when the packet had been stored before (an idempotent resend).
     created: bool
+    #: The assessment's JSON (``assessment.model_dump_json()``) when the backend made it
+    #: already (the PostgreSQL document): the answer's body, so it is not encoded twice.
+    json: bytes | None = None
 
 
 def snapshot(assessment: Assessment) -> RiskSnapshot:
@@ -60,8 +64,11 @@ class Storage(abc.ABC):
     name: str
 
     @abc.abstractmethod
-    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment]) -> Saved:
-        """Store the packet and its assessment exactly once.
+    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment],
+             body: dict[str, Any] | None = None) -> Saved:
+        """Store the packet and its assessment exactly once. ``body``, when given, is the
+        packet's JSON document (``packet.model_dump(mode="json", exclude_none=True)``),
+        already made by the caller.
 
         A new packet: ``assess()`` is called, both are stored, the patient's latest risk is
         updated and a risk-changed event published. A resend (same packet_id, same digest):

@@ -7,6 +7,7 @@ import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..models import Assessment, PatientSummary, RiskChangedEvent, RiskSnapshot, SignalPacket
 from .base import PacketConflict, Saved, Storage, risk_event, snapshot
@@ -35,7 +36,8 @@ class MemoryStorage(Storage):
         self._patients: dict[str, _Patient] = defaultdict(_Patient)
         self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[RiskChangedEvent]]] = set()
 
-    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment]) -> Saved:
+    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment],
+             body: dict[str, Any] | None = None) -> Saved:
         with self._lock:
             stored = self._packets.get(packet.packet_id)
             if stored is not None:

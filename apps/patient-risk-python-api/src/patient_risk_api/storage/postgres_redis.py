@@ -19,12 +19,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import redis
 import redis.asyncio
 import redis.exceptions
-from sqlalchemy import Connection, Engine, bindparam, create_engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, select, text, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from .. import migrations
 from ..config import Settings
@@ -46,19 +46,45 @@ return 1
 _UNDEFINED_TABLE = "42P01"
 
 
-# The write path's statements (PostgresRedisStorage._insert), built once.
-_INSERT_PATIENT = pg_insert(patients).on_conflict_do_nothing()
-_LOCK_PATIENT = (
-    select(patients.c.revision, patients.c.latest_level)
-    .where(patients.c.patient_id == bindparam("lock_patient_id"))
-    .with_for_update()
+# The write path of a new packet: two statements in one transaction (PostgresRedisStorage._insert).
+# 1. The patient's row, created when missing, locked either way (ON CONFLICT DO UPDATE locks the
+#    existing row like SELECT ... FOR UPDATE) and its revision and latest level returned.
+_LOCK_PATIENT = """
+INSERT INTO patients (patient_id) VALUES (%(patient_id)s)
+ON CONFLICT (patient_id) DO UPDATE SET revision = patients.revision
+RETURNING revision, latest_level
+"""
+# 2. Under that lock: the packet (nothing when its id is stored already: then nothing else is
+#    written and the count is 0), its assessment, and the patient's latest risk (demographics
+#    only where the packet has them). Foreign keys are checked at the end of the statement, when
+#    the packet row exists.
+_INSERT_PACKET = """
+WITH packet AS (
+  INSERT INTO packets (packet_id, patient_id, device_id, digest, started_at, body)
+  VALUES (%(packet_id)s, %(patient_id)s, %(device_id)s, %(digest)s, %(started_at)s, %(body)s::jsonb)
+  ON CONFLICT DO NOTHING
+  RETURNING packet_id
+), assessment AS (
+  INSERT INTO assessments (assessment_id, packet_id, patient_id, score, level, assessed_at, document, previous_level)
+  SELECT %(assessment_id)s, packet_id, %(patient_id)s, %(score)s, %(level)s, %(assessed_at)s, %(document)s::jsonb,
+         %(previous_level)s
+  FROM packet
+  RETURNING assessment_id
+), patient AS (
+  UPDATE patients SET revision = %(revision)s, latest_assessment_id = %(assessment_id)s, latest_score = %(score)s,
+         latest_level = %(level)s, latest_assessed_at = %(assessed_at)s, latest_packet_id = %(packet_id)s,
+         display_name = coalesce(%(display_name)s, display_name), ward = coalesce(%(ward)s, ward),
+         updated_at = now()
+  WHERE patient_id = %(patient_id)s AND EXISTS (SELECT 1 FROM packet)
+  RETURNING patient_id
 )
-_INSERT_PACKET = pg_insert(packets).on_conflict_do_nothing().returning(packets.c.packet_id)
-_INSERT_ASSESSMENT = insert(assessments)
-# SET: the parameters given (revision, latest_*, and the demographics present) and updated_at.
-_UPDATE_PATIENT = (
-    update(patients).where(patients.c.patient_id == bindparam("update_patient_id")).values(updated_at=text("now()"))
-)
+SELECT (SELECT count(*) FROM packet) + (SELECT count(*) FROM assessment) + (SELECT count(*) FROM patient)
+"""
+
+
+def _json_serializer(value: Any) -> str:
+    # JSONB parameters of SQLAlchemy statements: orjson (UTF-8, compact) instead of json.dumps.
+    return orjson.dumps(value).decode("utf-8")
 
 
 class _AlreadyStored(Exception):
@@ -97,6 +123,8 @@ def create_db_engine(settings: Settings) -> Engine:
         pool_size=10,
         max_overflow=10,
         pool_timeout=5,
+        json_serializer=_json_serializer,
+        json_deserializer=orjson.loads,
         connect_args={
             "connect_timeout": max(1, math.ceil(settings.db_connect_timeout_s)),
             "options": "-c statement_timeout=15000 -c lock_timeout=10000",
@@ -175,71 +203,59 @@ class PostgresRedisStorage(Storage):
 
     # -- writes ---------------------------------------------------------------------------
 
-    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment]) -> Saved:
+    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment],
+             body: dict[str, Any] | None = None) -> Saved:
         with _guard():
+            # A new packet costs one connection checkout, one transaction and two statements:
+            # assessed first (CPU only, no lock held), then inserted; a packet id that is
+            # stored already inserts nothing, the transaction rolls back and the stored row
+            # answers (the resend path: 200 with the stored assessment, or 409).
+            fresh = assess()
             try:
-                # A new packet costs one connection checkout and one transaction: look the id
-                # up, assess, insert (the lookup and the insert used to be two checkouts).
                 with self._engine.begin() as conn:
-                    stored = self._stored(packet.packet_id, conn)
-                    if stored is None:
-                        assessment, previous_level, revision = self._insert(conn, packet, digest, assess())
-            except _AlreadyStored:  # another request stored it first (this transaction rolled back)
+                    assessment, document, previous_level, revision = self._insert(conn, packet, digest, fresh, body)
+            except _AlreadyStored:
                 stored = self._stored(packet.packet_id)
-                assert stored is not None
-            if stored is not None:
+                if stored is None:  # cannot happen: packets and assessments are never deleted
+                    raise StorageUnavailable(f"packet {packet.packet_id!r} is stored but could not be read") from None
                 return self._resend(packet.packet_id, digest, stored)
             self._announce(assessment, previous_level, revision, deferred_mark=True)
-            return Saved(assessment, created=True)
+            return Saved(assessment, created=True, json=document.encode("utf-8"))
 
-    def _insert(self, conn: Connection, packet: SignalPacket, digest: str,
-                assessment: Assessment) -> tuple[Assessment, Any, int]:
-        # Statements are built once (module level) and executed with parameters: no per-request
-        # statement construction or literal coercion of the JSON documents.
-        body = packet.model_dump(mode="json", exclude_none=True)  # before the lock: CPU only
-        conn.execute(_INSERT_PATIENT, {"patient_id": packet.patient_id})
-        row = conn.execute(_LOCK_PATIENT, {"lock_patient_id": packet.patient_id}).one()
-        stored = conn.execute(_INSERT_PACKET, {
+    def _insert(self, conn: Connection, packet: SignalPacket, digest: str, assessment: Assessment,
+                body: dict[str, Any] | None) -> tuple[Assessment, str, Any, int]:
+        # Plain SQL on the driver (statements prepared by psycopg after a few uses); SQLAlchemy
+        # still owns the connection, the transaction and the error mapping (_guard).
+        body_text = orjson.dumps(body if body is not None else packet.model_dump(mode="json", exclude_none=True))
+        revision, previous_level = conn.exec_driver_sql(_LOCK_PATIENT, {"patient_id": packet.patient_id}).one()
+        # Under the patient's row lock, so assessed_at orders this patient's assessments.
+        assessment = assessment.model_copy(update={"assessed_at": datetime.now(UTC)})
+        # Encoded once: the JSONB document and the answer's body (Saved.json).
+        document = assessment.model_dump_json()
+        revision += 1
+        info = packet.patient
+        written = conn.exec_driver_sql(_INSERT_PACKET, {
             "packet_id": packet.packet_id,
             "patient_id": packet.patient_id,
             "device_id": packet.device_id,
             "digest": digest,
             "started_at": packet.started_at,
-            "body": body,
-        }).first()
-        if stored is None:
-            raise _AlreadyStored
-        # Under the patient's row lock, so assessed_at orders this patient's assessments.
-        assessment = assessment.model_copy(update={"assessed_at": datetime.now(UTC)})
-        conn.execute(_INSERT_ASSESSMENT, {
+            "body": body_text.decode("utf-8"),
             "assessment_id": assessment.assessment_id,
-            "packet_id": assessment.packet_id,
-            "patient_id": assessment.patient_id,
             "score": assessment.score,
             "level": assessment.level,
             "assessed_at": assessment.assessed_at,
-            "document": assessment.model_dump(mode="json"),
-            "previous_level": row.latest_level,
-        })
-        revision = row.revision + 1
-        demographics = {}
-        if packet.patient is not None:
-            demographics = {
-                key: value
-                for key, value in (("display_name", packet.patient.display_name), ("ward", packet.patient.ward))
-                if value is not None
-            }
-        conn.execute(_UPDATE_PATIENT, {
-            "update_patient_id": packet.patient_id,
+            "document": document,
+            "previous_level": previous_level,
             "revision": revision,
-            "latest_assessment_id": assessment.assessment_id,
-            "latest_score": assessment.score,
-            "latest_level": assessment.level,
-            "latest_assessed_at": assessment.assessed_at,
-            "latest_packet_id": assessment.packet_id,
-            **demographics,
-        })
-        return assessment, row.latest_level, revision
+            "display_name": info.display_name if info is not None else None,
+            "ward": info.ward if info is not None else None,
+        }).scalar_one()
+        if written == 0:
+            raise _AlreadyStored
+        if written != 3:
+            raise RuntimeError(f"storing packet {packet.packet_id!r} wrote {written} of 3 rows")
+        return assessment, document, previous_level, revision
 
     def _stored(self, packet_id: str, conn: Connection | None = None) -> Any:
         query = (
