@@ -26,7 +26,7 @@ use crate::sbom_inputs::BuildRecord;
 use crate::toolkit::caches::Cache;
 use crate::toolkit::registries::{PackageSource, Registry, CARGO_REGISTRY_INDEX_ARG};
 use crate::toolkit::step::Step;
-use crate::toolkit::toolchain::Toolchain;
+use crate::toolkit::toolchain::{Builder, Toolchain};
 use crate::toolkit::Ctx;
 
 /// The manylinux policy wheels are built for (and checked against).
@@ -78,16 +78,30 @@ fn wheel_target(ctx: &Ctx<'_>) -> Result<(&'static str, &'static str)> {
     })
 }
 
+/// The Rust builder (on the build platform) every step of the wheel runs in, and
+/// its `CARGO_HOME` (the image's env, else `/root/.cargo`), below which the
+/// steps' cargo registry and git caches are mounted.
+struct RustBuilder {
+    builder: Builder,
+    cargo_home: String,
+}
+
+impl RustBuilder {
+    fn open(ctx: &Ctx<'_>) -> Result<Self> {
+        let builder = ctx.toolchain(Toolchain::Rust)?;
+        let cargo_home = builder
+            .image_env("CARGO_HOME")
+            .unwrap_or_else(|| "/root/.cargo".to_string());
+        Ok(Self { builder, cargo_home })
+    }
+}
+
 /// Builds the wheel for the target platform; the result holds `/<name>.whl`.
 pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State> {
     let target = ctx.target_platform();
     let (triple, wheel_arch) = wheel_target(ctx)?;
-    let rust = ctx.toolchain(Toolchain::Rust)?;
-    let cargo_home = rust
-        .image_env("CARGO_HOME")
-        .unwrap_or_else(|| "/root/.cargo".to_string());
-
-    let workspace = wheel_workspace(ctx, krate)?;
+    let rust = RustBuilder::open(ctx)?;
+    let workspace = wheel_workspace(ctx, &rust, krate)?;
 
     // The C/C++ packages for the target's Conan arch (never the build platform's).
     let mut links = Vec::new();
@@ -121,8 +135,8 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
         .mount(Mount::bind_ro("/src", &workspace)?)
         .mount(Mount::bind_rw("/out", &State::scratch())?)
         .mount(Mount::tmpfs("/tmp")?)
-        .cache(Cache::CargoRegistry { cargo_home: cargo_home.clone() })
-        .cache(Cache::CargoGit { cargo_home })
+        .cache(Cache::CargoRegistry { cargo_home: rust.cargo_home.clone() })
+        .cache(Cache::CargoGit { cargo_home: rust.cargo_home.clone() })
         .cache(Cache::CargoTarget { triple: triple.to_string() })
         .cache(Cache::Zig)
         .cwd("/src")
@@ -151,7 +165,7 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
         // maturin stamps the wheel's zip entries with it: byte-identical rebuilds.
         build = build.env("SOURCE_DATE_EPOCH", t.to_string());
     }
-    Ok(ctx.run(rust.state(), build)?.mount_output("/out")?)
+    Ok(ctx.run(rust.builder.state(), build)?.mount_output("/out")?)
 }
 
 /// The wheel's SBOM record: `cargo metadata` for the target triple, run in the
@@ -159,11 +173,8 @@ pub(crate) fn manylinux_wheel(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State
 /// Cargo.lock. A state beside the image, never part of it.
 pub(crate) fn cargo_record(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<BuildRecord> {
     let (triple, _) = wheel_target(ctx)?;
-    let rust = ctx.toolchain(Toolchain::Rust)?;
-    let cargo_home = rust
-        .image_env("CARGO_HOME")
-        .unwrap_or_else(|| "/root/.cargo".to_string());
-    let workspace = wheel_workspace(ctx, krate)?;
+    let rust = RustBuilder::open(ctx)?;
+    let workspace = wheel_workspace(ctx, &rust, krate)?;
     // Normally answered from the registry cache the fetch just filled;
     // the registry is reachable for when that cache mount was pruned.
     let step = Step::new(ctx.name_for_target(&format!("cargo metadata {} ({triple}) for the SBOM", krate.path)))
@@ -171,14 +182,14 @@ pub(crate) fn cargo_record(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<BuildRec
         .at(SpecKey::BuildWheel)
         .mount(Mount::bind_ro("/src", &workspace)?)
         .mount(Mount::bind_rw("/out", &State::scratch())?)
-        .cache(Cache::CargoRegistry { cargo_home })
+        .cache(Cache::CargoRegistry { cargo_home: rust.cargo_home.clone() })
         .cwd("/src")
         .sh(format!(
             "cargo metadata --format-version 1 --locked --filter-platform {triple} --manifest-path /src/{}/Cargo.toml > /out/cargo-metadata.json",
             krate.path
         ))
         .sh("cp /src/Cargo.lock /out/Cargo.lock");
-    let state = ctx.run(rust.state(), step)?.mount_output("/out")?;
+    let state = ctx.run(rust.builder.state(), step)?.mount_output("/out")?;
     Ok(BuildRecord::Cargo {
         state,
         metadata: "/cargo-metadata.json".to_string(),
@@ -223,11 +234,8 @@ print("registry crates:", *names)'"#;
 /// Step 1 alone: the repository's Cargo workspace cut down to the wheel
 /// crate, fetched, with Cargo.lock pruned (`/` of the result). The SBOM's
 /// `cargo metadata` step ([`cargo_record`]) reads the same state (identical ops: one build).
-pub(crate) fn wheel_workspace(ctx: &Ctx<'_>, krate: &WheelCrate) -> Result<State> {
-    let rust = ctx.toolchain(Toolchain::Rust)?;
-    let cargo_home = rust
-        .image_env("CARGO_HOME")
-        .unwrap_or_else(|| "/root/.cargo".to_string());
+fn wheel_workspace(ctx: &Ctx<'_>, rust: &RustBuilder, krate: &WheelCrate) -> Result<State> {
+    let cargo_home = &rust.cargo_home;
     let registry = ctx.package_source()? == PackageSource::Registry;
     if registry {
         ctx.registry_for_packages(CARGO_REGISTRY_INDEX_ARG, "the workspace's Rust crates")?;
@@ -268,7 +276,7 @@ open("Cargo.toml", "w").write(t)'"#;
         .cache(Cache::CargoGit {
             cargo_home: cargo_home.clone(),
         })
-        .sh(rust.require_tools(&["cargo", "python3", "maturin", "auditwheel"]))
+        .sh(rust.builder.require_tools(&["cargo", "python3", "maturin", "auditwheel"]))
         .sh("cp -a /src/. /out/")
         .cwd("/out")
         .env("WHEEL_CRATE", &krate.path)
@@ -292,5 +300,5 @@ open("Cargo.toml", "w").write(t)'"#;
              || { echo \"error: Cargo.lock does not take $c from registry private\" >&2; exit 1; }; done",
         );
     }
-    Ok(ctx.run(rust.state(), workspace)?.mount_output("/out")?)
+    Ok(ctx.run(rust.builder.state(), workspace)?.mount_output("/out")?)
 }
