@@ -14,6 +14,8 @@
 mod affected;
 mod cli_error;
 mod commands;
+mod context_check;
+mod gateway_error;
 mod gateway_mode;
 mod replies;
 mod sbom;
