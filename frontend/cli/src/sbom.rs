@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use gateway_client::{
-    Attestation, Client, Code, FrontendError, FrontendResult, GatewayError, RefId, SolveRequest,
+    Attestation, Client, Code, FrontendError, FrontendResult, RefId, SolveRequest,
 };
 use image_sbom::dpkg::{DpkgDatabase, OsRelease};
 use image_sbom::golang::BuildInfoReader;
@@ -26,6 +26,8 @@ use image_sbom::python::DistInfo;
 use image_sbom::{BaseImage, DocumentInfo, Ecosystem, ImageSbom, ImageSubject, Parent, SourceError, SBOM_PATH};
 use llb::{FileOps, MarshalOpts, Mkfile, Platform, State};
 use llb_graphs::{BuildRecord, ImageContent, SbomInputs};
+
+use crate::gateway_error::short_cause;
 
 /// Largest file read in one ReadFile (lock files, dpkg status, METADATA).
 const MAX_FILE: i64 = 3 * 1024 * 1024;
@@ -77,18 +79,11 @@ fn source_error(platform: &Platform, e: SourceError) -> FrontendError {
     sbom_error(platform, format!("{e}"))
 }
 
-fn short(e: &GatewayError) -> String {
-    match e {
-        GatewayError::Rpc { status, .. } => status.message().to_string(),
-        other => other.to_string(),
-    }
-}
-
 async fn read_text(client: &Client, platform: &Platform, r: &RefId, path: &str) -> Result<String, FrontendError> {
     let bytes = client
         .read_file(r, path, Some((0, MAX_FILE + 1)))
         .await
-        .map_err(|e| sbom_error(platform, format!("cannot read {path}: {}", short(&e))))?;
+        .map_err(|e| sbom_error(platform, format!("cannot read {path}: {}", short_cause(&e))))?;
     if i64::try_from(bytes.len()).unwrap_or(i64::MAX) > MAX_FILE {
         return Err(sbom_error(platform, format!("{path} is larger than {MAX_FILE} bytes")));
     }
@@ -245,7 +240,7 @@ async fn read_image_content(
             let entries = client
                 .read_dir(r, dir, Some("*.dist-info"))
                 .await
-                .map_err(|e| sbom_error(p, format!("cannot list {dir}: {}", short(&e))))?;
+                .map_err(|e| sbom_error(p, format!("cannot list {dir}: {}", short_cause(&e))))?;
             let mut dirs: Vec<String> = entries
                 .iter()
                 .filter(|e| e.is_dir())
@@ -274,7 +269,7 @@ async fn read_image_content(
                 let bytes = client
                     .read_file(r, path, Some((offset, len)))
                     .await
-                    .map_err(|e| sbom_error(p, format!("cannot read {path}: {}", short(&e))))?;
+                    .map_err(|e| sbom_error(p, format!("cannot read {path}: {}", short_cause(&e))))?;
                 reader.feed(&bytes).map_err(|e| source_error(p, e))?;
             }
             let info = reader.finish().map_err(|e| source_error(p, e))?;
