@@ -354,12 +354,16 @@ async def _event_stream(queue: asyncio.Queue[Any], task: asyncio.Task[None], shu
         yield "retry: 3000\n: subscribed\n\n"
         last_sent = time.monotonic()
         while not shutdown.is_set():
+            # Wake for the shutdown flag at least every 0.5 s, and for the keep-alive when it is
+            # due (uvloop's millisecond timers may fire a little early: 5 ms of slack).
+            remaining = heartbeat_s - (time.monotonic() - last_sent)
+            if remaining <= 0.005:
+                yield ": keep-alive\n\n"
+                last_sent = time.monotonic()
+                continue
             try:
-                item = await asyncio.wait_for(queue.get(), timeout=0.5)
+                item = await asyncio.wait_for(queue.get(), timeout=min(0.5, remaining))
             except TimeoutError:
-                if time.monotonic() - last_sent >= heartbeat_s:
-                    yield ": keep-alive\n\n"
-                    last_sent = time.monotonic()
                 continue
             if isinstance(item, Exception):
                 log.warning("event stream ended", extra={"error": str(item)})

@@ -14,7 +14,7 @@ import orjson
 import patient_risk_core
 import patient_signal
 
-from .models import Assessment, Features, Reason, Rejection, SeriesPoint, SignalPacket
+from .models import Assessment, Features, SignalPacket
 from .storage import Saved, Storage
 
 SERIES_POINTS = 120
@@ -77,6 +77,8 @@ def assess(packet: SignalPacket) -> Assessment:
     )
     risk, f = patient_risk_core.assess_samples(samples, vitals)
     series = patient_signal.spo2_series(samples, SERIES_POINTS)
+    # Nested values as plain dicts and tuples: pydantic builds the up to 120 series points, the
+    # reasons and the rejections in one validation instead of one Python __init__ each.
     return Assessment(
         assessment_id=str(uuid.uuid4()),
         packet_id=packet.packet_id,
@@ -84,7 +86,7 @@ def assess(packet: SignalPacket) -> Assessment:
         device_id=packet.device_id,
         score=risk.score,
         level=risk.level,
-        reasons=[Reason(code=r.code, message=r.message, points=r.points) for r in risk.reasons],
+        reasons=[{"code": r.code, "message": r.message, "points": r.points} for r in risk.reasons],
         features=Features(
             spo2_mean=f.spo2_mean,
             spo2_min=f.spo2_min,
@@ -101,12 +103,12 @@ def assess(packet: SignalPacket) -> Assessment:
             longest_gap_s=f.longest_gap_s,
         ),
         rejections=[
-            Rejection(index=r.index, field=r.field, code=r.code, message=r.message)  # type: ignore[arg-type]
+            {"index": r.index, "field": r.field, "code": r.code, "message": r.message}
             for r in f.rejections[:MAX_LISTED_REJECTIONS]
         ],
         started_at=packet.started_at,
         assessed_at=datetime.now(UTC),
-        spo2_series=[SeriesPoint(offset_s=t, spo2=v) for t, v in series],
+        spo2_series=[{"offset_s": t, "spo2": v} for t, v in series],
     )
 
 
