@@ -117,11 +117,12 @@ def create_db_engine(settings: Settings) -> Engine:
     return create_engine(
         settings.sqlalchemy_url,
         pool_pre_ping=True,
-        # Kept open per worker process: requests run in up to 40 threads, and a pool smaller
-        # than the usual concurrency opens and closes an overflow connection (a PostgreSQL
-        # backend fork) per request under load. Workers x 20 must stay below max_connections.
-        pool_size=10,
-        max_overflow=10,
+        # Up to 20 per worker process, opened when needed and then kept: requests run in up to
+        # 40 threads, and overflow connections (closed again when returned) cost a PostgreSQL
+        # backend fork per request once the concurrency passes the pool's size (seen in
+        # bench/api-load with 10 + 10 overflow). Workers x 20 must stay below max_connections.
+        pool_size=20,
+        max_overflow=0,
         pool_timeout=5,
         json_serializer=_json_serializer,
         json_deserializer=orjson.loads,
