@@ -424,20 +424,29 @@ class Bench:
         self.snapshot()
         print(f"bench: {' '.join(self.apps)}; variants {' '.join(self.variants)}; rows {' '.join(self.rows)}; "
               f"runs {self.runs}; load {os.getloadavg()[0]:.1f}", flush=True)
-        for row in self.rows:
-            if row == "memory":
-                continue  # sampled during the cold row
-            getattr(self, f"row_{row}")()
+        try:
+            for row in self.rows:
+                if row == "memory":
+                    continue  # sampled during the cold row
+                getattr(self, f"row_{row}")()
+        except SystemExit as stop:
+            # A failed (or killed) build ends the run; what was measured before it is kept, marked.
+            self.results["aborted"] = str(stop.code)
+            self.save(partial=True)
+            raise
+        self.save(partial=False)
+
+    def save(self, partial: bool) -> None:
         self.results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         self.results["loadavg_builds"] = {"min": min(self.loads, default=0), "median": statistics.median(self.loads) if self.loads else 0,
                                           "max": max(self.loads, default=0)}
         out_dir = STATE_DIR / "bench" / "results"
         out_dir.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + ("-partial" if partial else "")
         (out_dir / f"{stamp}.json").write_text(json.dumps(self.results, indent=1))
         table = render_table(self.results)
         (out_dir / f"{stamp}.md").write_text(table)
-        print(f"\n{table}\nbench: results in {out_dir}/{stamp}.json", flush=True)
+        print(f"\n{table}\nbench: {'partial ' if partial else ''}results in {out_dir}/{stamp}.json", flush=True)
 
 
 def registry_sizes(ref: str) -> dict:
@@ -509,6 +518,7 @@ def render_table(res: dict) -> str:
     lines = [f"Measured {res.get('started', '?')} – {res.get('finished', '?')}, revision {res.get('revision', '?')}, "
              f"{os.cpu_count()} cores; load average (1 min) during the builds: min {load.get('min', 0):.1f}, "
              f"median {load.get('median', 0):.1f}, max {load.get('max', 0):.1f}. Platforms {res.get('platforms', '?')}.",
+             *([f"**Aborted** (the rows after it were not run): {res['aborted'].splitlines()[0]}", ""] if res.get("aborted") else []),
              "",
              "| row | app | ours | Dockerfile (builtin) | Dockerfile (gateway) | ours / builtin | ours / gateway | steps run (ours / builtin / gateway) |",
              "|---|---|---|---|---|---|---|---|"]

@@ -153,3 +153,28 @@ def test_frontend_ready_is_the_last_completion_of_the_frontend_image():
     )
     assert bench.frontend_ready(text) == pytest.approx(bench.parse_ts("2026-12-06T05:00:00Z") + 0.25)
     assert bench.frontend_ready(progress({"digest": "a", "name": "[internal] load build definition", "completed": "2026-12-06T05:00:00Z"})) is None
+
+
+def test_a_failed_build_keeps_what_was_measured_before_it(tmp_path, monkeypatch):
+    """A build that fails (or is killed: a hung QEMU step) ends the run with its error, and the
+    rows measured before it are saved as a partial result whose table says it was aborted."""
+    monkeypatch.setattr(bench, "STATE_DIR", tmp_path)
+    run = bench.Bench.__new__(bench.Bench)
+    run.apps, run.variants, run.rows, run.runs = ["patient-risk-python-api"], ["ours", "builtin"], ["cold"], 1
+    run.results, run.loads = {"started": "2026-12-06T07:30:00Z", "variants": ["ours", "builtin"], "cells": {}}, [2.5]
+    run.snapshot = lambda: None
+
+    def cold():
+        run.cell_append("cold", "patient-risk-python-api", "ours", {"seconds": 96.4, "ran": 12})
+        sys.exit("bench: builtin build of patient-risk-python-api failed (full log x):\nsignal: killed")
+
+    run.row_cold = cold
+    with pytest.raises(SystemExit, match="builtin build of patient-risk-python-api failed"):
+        run.run()
+    saved = list((tmp_path / "bench" / "results").glob("*-partial.json"))
+    assert len(saved) == 1
+    partial = json.loads(saved[0].read_text())
+    assert partial["cells"]["cold"]["patient-risk-python-api"]["ours"]["seconds"] == 96.4
+    table = bench.render_table(partial)
+    assert "**Aborted** (the rows after it were not run): bench: builtin build of patient-risk-python-api failed" in table
+    assert "| cold | patient-risk-python-api | 96 s | – |" in table
