@@ -15,11 +15,13 @@ import math
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import psycopg
+import psycopg.errors
 import redis
 import redis.asyncio
 import redis.exceptions
@@ -213,7 +215,7 @@ class PostgresRedisStorage(Storage):
             # answers (the resend path: 200 with the stored assessment, or 409).
             fresh = assess()
             try:
-                with self._engine.begin() as conn:
+                with self._engine.connect() as conn:
                     assessment, document, previous_level, revision = self._insert(conn, packet, digest, fresh, body)
             except _AlreadyStored:
                 stored = self._stored(packet.packet_id)
@@ -225,33 +227,70 @@ class PostgresRedisStorage(Storage):
 
     def _insert(self, conn: Connection, packet: SignalPacket, digest: str, assessment: Assessment,
                 body: dict[str, Any] | None) -> tuple[Assessment, str, Any, int]:
-        # Plain SQL on the driver (statements prepared by psycopg after a few uses); SQLAlchemy
-        # still owns the connection, the transaction and the error mapping (_guard).
+        """The write on the pooled connection's psycopg connection, in pipeline mode: BEGIN and
+        the lock in one round trip, the insert and COMMIT in a second one (SQLAlchemy's own
+        transaction would cost a round trip for BEGIN and one for COMMIT). Driver errors are
+        mapped as _guard maps SQLAlchemy's: a lost connection is dropped from the pool."""
+        raw = conn.connection.driver_connection
+        try:
+            return self._insert_pipelined(raw, packet, digest, assessment, body)
+        except psycopg.errors.UndefinedTable as err:
+            raise StorageUnavailable("database schema is not migrated: run `patient-risk-api migrate`") from err
+        except psycopg.OperationalError as err:
+            if raw.closed or raw.broken:
+                conn.invalidate(err)
+            raise StorageUnavailable(f"database unavailable: {_first_line(err)}") from err
+
+    @staticmethod
+    def _insert_pipelined(raw: psycopg.Connection[Any], packet: SignalPacket, digest: str, assessment: Assessment,
+                          body: dict[str, Any] | None) -> tuple[Assessment, str, Any, int]:
         body_text = orjson.dumps(body if body is not None else packet.model_dump(mode="json", exclude_none=True))
-        revision, previous_level = conn.exec_driver_sql(_LOCK_PATIENT, {"patient_id": packet.patient_id}).one()
-        # Under the patient's row lock, so assessed_at orders this patient's assessments.
-        assessment = assessment.model_copy(update={"assessed_at": datetime.now(UTC)})
-        # Encoded once: the JSONB document and the answer's body (Saved.json).
-        document = assessment.model_dump_json()
-        revision += 1
-        info = packet.patient
-        written = conn.exec_driver_sql(_INSERT_PACKET, {
-            "packet_id": packet.packet_id,
-            "patient_id": packet.patient_id,
-            "device_id": packet.device_id,
-            "digest": digest,
-            "started_at": packet.started_at,
-            "body": body_text.decode("utf-8"),
-            "assessment_id": assessment.assessment_id,
-            "score": assessment.score,
-            "level": assessment.level,
-            "assessed_at": assessment.assessed_at,
-            "document": document,
-            "previous_level": previous_level,
-            "revision": revision,
-            "display_name": info.display_name if info is not None else None,
-            "ward": info.ward if info is not None else None,
-        }).scalar_one()
+        # Autocommit with an explicit BEGIN: psycopg waits for its implicit BEGIN on its own.
+        raw.autocommit = True
+        try:
+            with raw.pipeline():
+                lock, write = raw.cursor(), raw.cursor()
+                raw.execute("BEGIN")
+                lock.execute(_LOCK_PATIENT, {"patient_id": packet.patient_id})
+                row = lock.fetchone()
+                assert row is not None
+                revision, previous_level = row
+                # Under the patient's row lock, so assessed_at orders this patient's assessments.
+                assessment = assessment.model_copy(update={"assessed_at": datetime.now(UTC)})
+                # Encoded once: the JSONB document and the answer's body (Saved.json).
+                document = assessment.model_dump_json()
+                revision += 1
+                info = packet.patient
+                write.execute(_INSERT_PACKET, {
+                    "packet_id": packet.packet_id,
+                    "patient_id": packet.patient_id,
+                    "device_id": packet.device_id,
+                    "digest": digest,
+                    "started_at": packet.started_at,
+                    "body": body_text.decode("utf-8"),
+                    "assessment_id": assessment.assessment_id,
+                    "score": assessment.score,
+                    "level": assessment.level,
+                    "assessed_at": assessment.assessed_at,
+                    "document": document,
+                    "previous_level": previous_level,
+                    "revision": revision,
+                    "display_name": info.display_name if info is not None else None,
+                    "ward": info.ward if info is not None else None,
+                })
+                # A stored packet id wrote nothing: committing the lock-only transaction is
+                # harmless (the upsert set revision to itself).
+                raw.execute("COMMIT")
+            counted = write.fetchone()
+        except BaseException:
+            if not raw.closed and raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                with suppress(psycopg.Error):
+                    raw.rollback()
+            raise
+        finally:
+            if not raw.closed and raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                raw.autocommit = False
+        written = counted[0] if counted is not None else None
         if written == 0:
             raise _AlreadyStored
         if written != 3:
