@@ -45,8 +45,8 @@ pub(crate) async fn context_problems(
         for transfer in plan_context_transfers(&looks, &reads, metadata) {
             let reference = solve_context(client, opts, caps, &transfer).await?;
             let answers_looks = transfer.answers_looks();
-            let stats = match (&transfer.metadata_only, answers_looks) {
-                (Some(_), true) => {
+            let stats = match &transfer.kind {
+                TransferKind::Metadata { .. } => {
                     let bytes = client.read_file(&reference, gateway_client::FSUTIL_METADATA_FILE, None).await.map_err(|e| {
                         FrontendError::new(
                             Code::Internal,
@@ -91,30 +91,59 @@ pub(crate) async fn context_problems(
     Err(FrontendError::new(Code::Internal, "the build-context check of the spec did not settle"))
 }
 
+/// What one transfer of the check sends, and so which needs it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TransferKind {
+    /// Stats and listings (v0.13): directories without their content.
+    Paths,
+    /// The files to read (v0.13), with their content.
+    Files,
+    /// Both in one metadata-only transfer; only `with_content` is sent with content.
+    Metadata { with_content: Vec<String> },
+}
+
+impl TransferKind {
+    /// The name in the transfer's shared key hint and progress line.
+    fn as_str(&self) -> &'static str {
+        match self {
+            TransferKind::Paths => "paths",
+            TransferKind::Files => "files",
+            TransferKind::Metadata { .. } => "metadata",
+        }
+    }
+}
+
 /// One local transfer of the build-context check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ContextTransfer {
-    /// `paths` (stats and listings), `files` (reads) or `metadata` (both, one transfer).
-    kind: &'static str,
+    kind: TransferKind,
     include: Vec<String>,
     exclude: Vec<String>,
-    /// `Some(paths sent with content)`: a metadata-only transfer.
-    metadata_only: Option<Vec<String>>,
 }
 
 impl ContextTransfer {
     fn answers_looks(&self) -> bool {
-        self.kind != "files"
+        self.kind != TransferKind::Files
     }
 
     fn answers_reads(&self) -> bool {
-        self.kind != "paths"
+        self.kind != TransferKind::Paths
+    }
+
+    /// `LocalOpts::metadata_only`: the paths sent with content, for a metadata-only transfer.
+    fn metadata_only(&self) -> Option<Vec<String>> {
+        match &self.kind {
+            TransferKind::Metadata { with_content } => Some(with_content.clone()),
+            _ => None,
+        }
     }
 
     fn name(&self) -> String {
-        match self.kind {
-            "metadata" => "[internal] check the app spec's paths and files in the build context (metadata only)".to_string(),
-            kind => format!("[internal] check the app spec's {kind} in the build context"),
+        match &self.kind {
+            TransferKind::Metadata { .. } => {
+                "[internal] check the app spec's paths and files in the build context (metadata only)".to_string()
+            }
+            kind => format!("[internal] check the app spec's {} in the build context", kind.as_str()),
         }
     }
 }
@@ -151,14 +180,14 @@ fn plan_context_transfers(looks: &[app_spec::Need], reads: &[app_spec::Need], me
         !include.iter().any(|i| i.starts_with(prefix) && !i.ends_with("/*"))
     });
     if metadata {
-        return vec![ContextTransfer { kind: "metadata", include, exclude, metadata_only: Some(read_paths) }];
+        return vec![ContextTransfer { kind: TransferKind::Metadata { with_content: read_paths }, include, exclude }];
     }
     let mut transfers = Vec::new();
     if !looks.is_empty() {
-        transfers.push(ContextTransfer { kind: "paths", include, exclude, metadata_only: None });
+        transfers.push(ContextTransfer { kind: TransferKind::Paths, include, exclude });
     }
     if !reads.is_empty() {
-        transfers.push(ContextTransfer { kind: "files", include: read_paths, exclude: Vec::new(), metadata_only: None });
+        transfers.push(ContextTransfer { kind: TransferKind::Files, include: read_paths, exclude: Vec::new() });
     }
     transfers
 }
@@ -203,10 +232,10 @@ async fn solve_context(
         LocalOpts {
             include_patterns: transfer.include.clone(),
             exclude_patterns: transfer.exclude.clone(),
-            shared_key_hint: Some(format!("{local}:spec-check-{}", transfer.kind)),
+            shared_key_hint: Some(format!("{local}:spec-check-{}", transfer.kind.as_str())),
             session_id: Some(session.to_string()).filter(|s| !s.is_empty()),
             differ: Some(LocalDiffer::None),
-            metadata_only: transfer.metadata_only.clone(),
+            metadata_only: transfer.metadata_only(),
             ..LocalOpts::default()
         },
     )
@@ -253,17 +282,16 @@ pub(crate) mod tests {
             plan,
             [
                 ContextTransfer {
-                    kind: "paths",
+                    kind: TransferKind::Paths,
                     include: vec!["packages/ui-core".into(), "packages/*".into(), "apps/site".into()],
                     // `packages/*/*` would hide `packages/ui-core`'s own entry: dropped, as `apps/site/*` below
                     exclude: vec!["packages/ui-core/*".into(), "apps/site/*".into()],
-                    metadata_only: None,
                 },
-                ContextTransfer { kind: "files", include: vec!["apps/site/mkdocs.yml".into()], exclude: vec![], metadata_only: None },
+                ContextTransfer { kind: TransferKind::Files, include: vec!["apps/site/mkdocs.yml".into()], exclude: vec![] },
             ]
         );
         for t in &plan {
-            let opts = LocalOpts { include_patterns: t.include.clone(), metadata_only: t.metadata_only.clone(), ..LocalOpts::default() };
+            let opts = LocalOpts { include_patterns: t.include.clone(), metadata_only: t.metadata_only(), ..LocalOpts::default() };
             let def = State::local("context", opts)
                 .unwrap()
                 .marshal(&MarshalOpts { llb_caps: Some(v0_13()), ..MarshalOpts::default() })
@@ -271,7 +299,7 @@ pub(crate) mod tests {
             assert!(def.metadata.values().all(|m| !m.caps.contains_key(llb::caps::SOURCE_LOCAL_METADATA_TRANSFER)));
         }
         assert_eq!(plan_context_transfers(&looks, &[], false).len(), 1);
-        assert_eq!(plan_context_transfers(&[], &reads, false)[0].kind, "files");
+        assert_eq!(plan_context_transfers(&[], &reads, false)[0].kind, TransferKind::Files);
     }
 
     /// With the cap, the same round is one metadata-only transfer: stats and listings as stats,
@@ -284,16 +312,15 @@ pub(crate) mod tests {
         assert_eq!(
             plan,
             [ContextTransfer {
-                kind: "metadata",
+                kind: TransferKind::Metadata { with_content: vec!["apps/site/mkdocs.yml".into()] },
                 include: vec!["packages/ui-core".into(), "packages/*".into(), "apps/site".into(), "apps/site/mkdocs.yml".into()],
                 // the read below `apps/site` keeps `apps/site/*` from being excluded
                 exclude: vec!["packages/ui-core/*".into()],
-                metadata_only: Some(vec!["apps/site/mkdocs.yml".into()]),
             }]
         );
         assert!(plan[0].answers_looks() && plan[0].answers_reads());
         assert!(plan[0].name().contains("metadata only"));
-        let state = State::local("context", LocalOpts { metadata_only: plan[0].metadata_only.clone(), ..LocalOpts::default() }).unwrap();
+        let state = State::local("context", LocalOpts { metadata_only: plan[0].metadata_only(), ..LocalOpts::default() }).unwrap();
         let err = state.marshal(&MarshalOpts { llb_caps: Some(v0_13()), ..MarshalOpts::default() }).unwrap_err();
         assert!(llb_error("cannot check the build context", err).to_string().contains(llb::caps::SOURCE_LOCAL_METADATA_TRANSFER));
         let def = state.marshal(&MarshalOpts { llb_caps: Some(v0_34()), ..MarshalOpts::default() }).unwrap();
