@@ -64,11 +64,10 @@ class Storage(abc.ABC):
     name: str
 
     @abc.abstractmethod
-    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment],
-             body: dict[str, Any] | None = None) -> Saved:
-        """Store the packet and its assessment exactly once. ``body``, when given, is the
-        packet's JSON document (``packet.model_dump(mode="json", exclude_none=True)``),
-        already made by the caller.
+    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment], body: dict[str, Any]) -> Saved:
+        """Store the packet and its assessment exactly once. ``body`` is the packet's
+        JSON document (``packet.model_dump(mode="json", exclude_none=True)``), already made by
+        the caller for its digest.
 
         A new packet: ``assess()`` is called, both are stored, the patient's latest risk is
         updated and a risk-changed event published. A resend (same packet_id, same digest):

@@ -36,8 +36,7 @@ class MemoryStorage(Storage):
         self._patients: dict[str, _Patient] = defaultdict(_Patient)
         self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[RiskChangedEvent]]] = set()
 
-    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment],
-             body: dict[str, Any] | None = None) -> Saved:
+    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment], body: dict[str, Any]) -> Saved:
         with self._lock:
             stored = self._packets.get(packet.packet_id)
             if stored is not None:

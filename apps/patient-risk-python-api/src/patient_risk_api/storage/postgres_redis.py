@@ -84,11 +84,6 @@ SELECT (SELECT count(*) FROM packet) + (SELECT count(*) FROM assessment) + (SELE
 """
 
 
-def _json_serializer(value: Any) -> str:
-    # JSONB parameters of SQLAlchemy statements: orjson (UTF-8, compact) instead of json.dumps.
-    return orjson.dumps(value).decode("utf-8")
-
-
 class _AlreadyStored(Exception):
     """Another request stored this packet first (rolls the transaction back)."""
 
@@ -126,7 +121,6 @@ def create_db_engine(settings: Settings) -> Engine:
         pool_size=20,
         max_overflow=0,
         pool_timeout=5,
-        json_serializer=_json_serializer,
         json_deserializer=orjson.loads,
         connect_args={
             "connect_timeout": max(1, math.ceil(settings.db_connect_timeout_s)),
@@ -206,12 +200,11 @@ class PostgresRedisStorage(Storage):
 
     # -- writes ---------------------------------------------------------------------------
 
-    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment],
-             body: dict[str, Any] | None = None) -> Saved:
+    def save(self, packet: SignalPacket, digest: str, assess: Callable[[], Assessment], body: dict[str, Any]) -> Saved:
         with _guard():
             # A new packet costs one connection checkout, one transaction and two statements:
             # assessed first (CPU only, no lock held), then inserted; a packet id that is
-            # stored already inserts nothing, the transaction rolls back and the stored row
+            # stored already inserts nothing (its lock-only transaction commits) and the stored row
             # answers (the resend path: 200 with the stored assessment, or 409).
             fresh = assess()
             try:
@@ -226,7 +219,7 @@ class PostgresRedisStorage(Storage):
             return Saved(assessment, created=True, json=document.encode("utf-8"))
 
     def _insert(self, conn: Connection, packet: SignalPacket, digest: str, assessment: Assessment,
-                body: dict[str, Any] | None) -> tuple[Assessment, str, Any, int]:
+                body: dict[str, Any]) -> tuple[Assessment, str, Any, int]:
         """The write on the pooled connection's psycopg connection, in pipeline mode: BEGIN and
         the lock in one round trip, the insert and COMMIT in a second one (SQLAlchemy's own
         transaction would cost a round trip for BEGIN and one for COMMIT). Driver errors are
@@ -243,8 +236,8 @@ class PostgresRedisStorage(Storage):
 
     @staticmethod
     def _insert_pipelined(raw: psycopg.Connection[Any], packet: SignalPacket, digest: str, assessment: Assessment,
-                          body: dict[str, Any] | None) -> tuple[Assessment, str, Any, int]:
-        body_text = orjson.dumps(body if body is not None else packet.model_dump(mode="json", exclude_none=True))
+                          body: dict[str, Any]) -> tuple[Assessment, str, Any, int]:
+        body_text = orjson.dumps(body)
         # Autocommit with an explicit BEGIN: psycopg waits for its implicit BEGIN on its own.
         raw.autocommit = True
         try:
@@ -297,16 +290,14 @@ class PostgresRedisStorage(Storage):
             raise RuntimeError(f"storing packet {packet.packet_id!r} wrote {written} of 3 rows")
         return assessment, document, previous_level, revision
 
-    def _stored(self, packet_id: str, conn: Connection | None = None) -> Any:
+    def _stored(self, packet_id: str) -> Any:
         query = (
             select(packets.c.digest, assessments.c.document, assessments.c.announced, assessments.c.previous_level)
             .join(assessments, assessments.c.packet_id == packets.c.packet_id)
             .where(packets.c.packet_id == packet_id)
         )
-        if conn is not None:
+        with self._engine.connect() as conn:
             return conn.execute(query).first()
-        with self._engine.connect() as own:
-            return own.execute(query).first()
 
     def _resend(self, packet_id: str, digest: str, stored: Any) -> Saved:
         if stored.digest != digest:
